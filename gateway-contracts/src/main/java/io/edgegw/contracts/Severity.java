@@ -1,0 +1,9 @@
+package io.edgegw.contracts;
+
+/** Alarm severity, lowest first. */
+public enum Severity {
+  INFO,
+  WARNING,
+  MAJOR,
+  CRITICAL
+}
