@@ -1,0 +1,216 @@
+package io.edgegw.bridge.modbus;
+
+import com.ghgande.j2mod.modbus.ModbusException;
+import com.ghgande.j2mod.modbus.ModbusIOException;
+import com.ghgande.j2mod.modbus.ModbusSlaveException;
+import com.ghgande.j2mod.modbus.facade.AbstractModbusMaster;
+import com.ghgande.j2mod.modbus.procimg.InputRegister;
+import com.ghgande.j2mod.modbus.procimg.Register;
+import com.ghgande.j2mod.modbus.procimg.SimpleRegister;
+import com.ghgande.j2mod.modbus.util.BitVector;
+import io.edgegw.bridge.modbus.ModbusFault.Kind;
+import java.util.Locale;
+import java.util.concurrent.locks.Lock;
+import java.util.function.Supplier;
+
+/**
+ * A {@link ModbusChannel} over a j2mod master. For TCP the master is the device's own; for RTU it
+ * is the bus's, shared by all units on the line under the bus lock.
+ */
+final class J2modChannel implements ModbusChannel {
+
+  /** One request's work against the connected master. */
+  private interface Call<T> {
+    T run(AbstractModbusMaster master) throws ModbusException;
+  }
+
+  private final String deviceId;
+  private final int unitId;
+  private final Supplier<AbstractModbusMaster> masters;
+  private final Lock lock;
+  private final Runnable afterRequest;
+  private final boolean reconnectOnTimeout;
+  private AbstractModbusMaster master;
+
+  /**
+   * @param masters creates a fresh, unconnected master
+   * @param lock serialises requests (per device for TCP, per line for RTU)
+   * @param afterRequest runs under the lock after each request (the RTU line's turnaround pause)
+   * @param reconnectOnTimeout whether a timeout drops the connection: yes for TCP, where a late
+   *     answer would be read as the next one; no for a shared serial line, which j2mod flushes
+   */
+  J2modChannel(
+      String deviceId,
+      int unitId,
+      Supplier<AbstractModbusMaster> masters,
+      Lock lock,
+      Runnable afterRequest,
+      boolean reconnectOnTimeout) {
+    this.deviceId = deviceId;
+    this.unitId = unitId;
+    this.masters = masters;
+    this.lock = lock;
+    this.afterRequest = afterRequest;
+    this.reconnectOnTimeout = reconnectOnTimeout;
+  }
+
+  @Override
+  public short[] readRegisters(ReadRequest request) throws ModbusFault {
+    return call(m -> {
+      InputRegister[] regs =
+          switch (request.table()) {
+            case HOLDING -> m.readMultipleRegisters(unitId, request.address(), request.count());
+            case INPUT -> m.readInputRegisters(unitId, request.address(), request.count());
+            case COIL, DISCRETE_INPUT ->
+                throw new IllegalArgumentException("not a register table: " + request.table());
+          };
+      if (regs == null || regs.length < request.count()) {
+        throw new ModbusIOException(
+            "short answer: asked "
+                + request.count()
+                + " registers, got "
+                + (regs == null ? 0 : regs.length));
+      }
+      short[] words = new short[request.count()];
+      for (int i = 0; i < words.length; i++) {
+        words[i] = regs[i].toShort();
+      }
+      return words;
+    });
+  }
+
+  @Override
+  public boolean[] readBits(ReadRequest request) throws ModbusFault {
+    return call(m -> {
+      BitVector bits =
+          switch (request.table()) {
+            case COIL -> m.readCoils(unitId, request.address(), request.count());
+            case DISCRETE_INPUT -> m.readInputDiscretes(unitId, request.address(), request.count());
+            case HOLDING, INPUT ->
+                throw new IllegalArgumentException("not a bit table: " + request.table());
+          };
+      if (bits == null || bits.size() < request.count()) {
+        throw new ModbusIOException("short answer: asked " + request.count() + " bits");
+      }
+      boolean[] out = new boolean[request.count()];
+      for (int i = 0; i < out.length; i++) {
+        out[i] = bits.getBit(i);
+      }
+      return out;
+    });
+  }
+
+  @Override
+  public void writeRegisters(int address, short[] words) throws ModbusFault {
+    call(m -> {
+      if (words.length == 1) {
+        m.writeSingleRegister(unitId, address, new SimpleRegister(words[0] & 0xFFFF));
+      } else {
+        Register[] regs = new Register[words.length];
+        for (int i = 0; i < words.length; i++) {
+          regs[i] = new SimpleRegister(words[i] & 0xFFFF);
+        }
+        m.writeMultipleRegisters(unitId, address, regs);
+      }
+      return null;
+    });
+  }
+
+  @Override
+  public void writeCoil(int address, boolean value) throws ModbusFault {
+    call(m -> m.writeCoil(unitId, address, value));
+  }
+
+  @Override
+  public short readHolding(int address) throws ModbusFault {
+    return call(m -> m.readMultipleRegisters(unitId, address, 1)[0].toShort());
+  }
+
+  private <T> T call(Call<T> call) throws ModbusFault {
+    lock.lock();
+    try {
+      if (master == null || !master.isConnected()) {
+        connect();
+      }
+      try {
+        return call.run(master);
+      } catch (ModbusSlaveException e) {
+        throw new ModbusFault(
+            Kind.EXCEPTION_RESPONSE,
+            e.getType(),
+            deviceId + ": exception response " + e.getType() + " (" + e.getMessage() + ")",
+            e);
+      } catch (ModbusException e) {
+        ModbusFault fault = classify(e);
+        if (fault.kind() != Kind.TIMEOUT || reconnectOnTimeout) {
+          // The stream is at an unknown position: start clean on the next request.
+          dropMaster();
+        }
+        throw fault;
+      } catch (RuntimeException e) {
+        // j2mod surfaces some framing problems of malformed answers as runtime exceptions.
+        dropMaster();
+        throw new ModbusFault(Kind.CRC, 0, deviceId + ": malformed answer: " + e, e);
+      } finally {
+        afterRequest.run();
+      }
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private void connect() throws ModbusFault {
+    dropMaster();
+    AbstractModbusMaster fresh = masters.get();
+    try {
+      fresh.connect();
+      // j2mod makes a new transaction in connect() with its default of 5 retries; a single
+      // attempt keeps a dead device to one timeout per poll. Retrying is the poller's job.
+      fresh.setRetries(1);
+    } catch (Exception e) {
+      fresh.disconnect();
+      throw new ModbusFault(Kind.DISCONNECTED, 0, deviceId + ": cannot connect: " + e, e);
+    }
+    master = fresh;
+  }
+
+  private ModbusFault classify(ModbusException e) {
+    String text = String.valueOf(e.getMessage()).toLowerCase(Locale.ROOT);
+    Kind kind;
+    if (text.contains("crc") || text.contains("checksum")) {
+      kind = Kind.CRC;
+    } else if (text.contains("timeout") || text.contains("timed out")) {
+      kind = Kind.TIMEOUT;
+    } else if (e instanceof ModbusIOException io && io.isEOF()) {
+      kind = Kind.DISCONNECTED;
+    } else if (text.contains("failed") || text.contains("read")) {
+      // j2mod reports a missing answer as "Executing transaction failed (tried 1 times)".
+      kind = Kind.TIMEOUT;
+    } else {
+      kind = Kind.DISCONNECTED;
+    }
+    return new ModbusFault(kind, 0, deviceId + ": " + e.getMessage(), e);
+  }
+
+  private void dropMaster() {
+    if (master != null) {
+      master.disconnect();
+      master = null;
+    }
+  }
+
+  @Override
+  public void disconnect() {
+    lock.lock();
+    try {
+      dropMaster();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  @Override
+  public void close() {
+    disconnect();
+  }
+}
