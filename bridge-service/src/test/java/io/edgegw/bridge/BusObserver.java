@@ -86,7 +86,12 @@ final class BusObserver implements AutoCloseable {
   }
 
   @Override
-  public void close() throws Exception {
-    client.disconnect().get(5, TimeUnit.SECONDS);
+  public void close()
+      throws java.util.concurrent.ExecutionException, java.util.concurrent.TimeoutException {
+    try {
+      client.disconnect().get(5, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 }

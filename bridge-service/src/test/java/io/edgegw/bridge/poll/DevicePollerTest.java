@@ -30,7 +30,7 @@ import org.junit.jupiter.api.Test;
 class DevicePollerTest {
 
   /** A clock that the pacer advances. */
-  private static final class FakeTime implements InstantSource, Pacer {
+  private static class FakeTime implements InstantSource, Pacer {
     long now = 1_000_000;
     final List<Long> waits = new ArrayList<>();
     int budget;

@@ -1,0 +1,251 @@
+package io.edgegw.bridge.config;
+
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.yaml.snakeyaml.nodes.MappingNode;
+import org.yaml.snakeyaml.nodes.Node;
+import org.yaml.snakeyaml.nodes.NodeTuple;
+import org.yaml.snakeyaml.nodes.ScalarNode;
+
+/**
+ * Typed reads of one YAML mapping with located errors: unknown and duplicate keys, missing fields,
+ * wrong types and ranges become problems at the field's line. A failed read returns null and the
+ * caller goes on, so one pass reports every problem of the file.
+ */
+final class YamlFields {
+  private static final Pattern DURATION = Pattern.compile("(\\d+)(ms|s|m|h)");
+
+  private final Problems problems;
+  private final String path;
+  private final Node node;
+  private final Map<String, Node> values = new LinkedHashMap<>();
+  private final Map<String, Node> keys = new LinkedHashMap<>();
+
+  YamlFields(Problems problems, String path, Node node, Set<String> allowed) {
+    this.problems = problems;
+    this.path = path;
+    this.node = node;
+    if (!(node instanceof MappingNode map)) {
+      problems.add(node, path, "expected a mapping (key: value lines), got " + kind(node));
+      return;
+    }
+    for (NodeTuple t : map.getValue()) {
+      if (!(t.getKeyNode() instanceof ScalarNode k)) {
+        problems.add(t.getKeyNode(), path, "keys must be plain names");
+        continue;
+      }
+      String key = k.getValue();
+      if (values.containsKey(key)) {
+        problems.add(
+            k,
+            field(key),
+            "duplicate key (first at line " + (keys.get(key).getStartMark().getLine() + 1) + ")");
+        continue;
+      }
+      if (!allowed.contains(key)) {
+        problems.add(
+            k,
+            field(key),
+            "unknown key" + suggestion(key, allowed) + "; allowed: " + String.join(", ", allowed));
+        continue;
+      }
+      values.put(key, t.getValueNode());
+      keys.put(key, k);
+    }
+  }
+
+  boolean isMapping() {
+    return node instanceof MappingNode;
+  }
+
+  String field(String key) {
+    return path.isEmpty() ? key : path + "." + key;
+  }
+
+  boolean has(String key) {
+    return values.containsKey(key);
+  }
+
+  Node node(String key) {
+    return values.get(key);
+  }
+
+  /** The line of a key, or of the mapping when absent. */
+  Node at(String key) {
+    Node n = keys.get(key);
+    return n != null ? n : node;
+  }
+
+  private String scalar(String key, boolean required, String expected) {
+    Node n = values.get(key);
+    if (n == null) {
+      if (required) {
+        problems.add(node, field(key), "required field is missing; expected " + expected);
+      }
+      return null;
+    }
+    if (!(n instanceof ScalarNode s)) {
+      problems.add(n, field(key), "expected " + expected + ", got " + kind(n));
+      return null;
+    }
+    return s.getValue();
+  }
+
+  String text(String key, boolean required) {
+    String s = scalar(key, required, "a text");
+    if (s != null && s.isBlank() && required) {
+      problems.add(values.get(key), field(key), "must not be empty");
+      return null;
+    }
+    return s;
+  }
+
+  Integer integer(String key, Integer dflt, int min, int max) {
+    String s = scalar(key, dflt == null, "an integer " + min + ".." + max);
+    if (s == null) {
+      return has(key) ? null : dflt;
+    }
+    try {
+      long v = Long.parseLong(s.strip());
+      if (v < min || v > max) {
+        problems.add(
+            values.get(key), field(key), "expected an integer " + min + ".." + max + ", got " + s);
+        return null;
+      }
+      return (int) v;
+    } catch (NumberFormatException e) {
+      problems.add(
+          values.get(key),
+          field(key),
+          "expected an integer " + min + ".." + max + ", got '" + s + "'");
+      return null;
+    }
+  }
+
+  Double number(String key, Double dflt) {
+    String s = scalar(key, false, "a number");
+    if (s == null) {
+      return has(key) ? null : dflt;
+    }
+    try {
+      double d = Double.parseDouble(s.strip());
+      if (!Double.isFinite(d)) {
+        throw new NumberFormatException();
+      }
+      return d;
+    } catch (NumberFormatException e) {
+      problems.add(values.get(key), field(key), "expected a number, got '" + s + "'");
+      return null;
+    }
+  }
+
+  Boolean bool(String key, boolean dflt) {
+    String s = scalar(key, false, "true or false");
+    if (s == null) {
+      return has(key) ? null : dflt;
+    }
+    return switch (s.strip().toLowerCase(Locale.ROOT)) {
+      case "true", "yes", "on" -> true;
+      case "false", "no", "off" -> false;
+      default -> {
+        problems.add(values.get(key), field(key), "expected true or false, got '" + s + "'");
+        yield null;
+      }
+    };
+  }
+
+  Duration duration(String key, Duration dflt, boolean required) {
+    String s = scalar(key, required, "a duration like 250ms, 1s, 5m or 1h");
+    if (s == null) {
+      return has(key) ? null : dflt;
+    }
+    Duration d = parseDuration(s);
+    if (d == null) {
+      problems.add(
+          values.get(key),
+          field(key),
+          "expected a duration like 250ms, 1s, 5m or 1h, got '" + s + "'");
+    }
+    return d;
+  }
+
+  static Duration parseDuration(String s) {
+    Matcher m = DURATION.matcher(s.strip());
+    if (!m.matches()) {
+      return null;
+    }
+    long n = Long.parseLong(m.group(1));
+    return switch (m.group(2)) {
+      case "ms" -> Duration.ofMillis(n);
+      case "s" -> Duration.ofSeconds(n);
+      case "m" -> Duration.ofMinutes(n);
+      case "h" -> Duration.ofHours(n);
+      default -> null;
+    };
+  }
+
+  <E extends Enum<E>> E choice(String key, Class<E> type, E dflt, List<String> names) {
+    String s = scalar(key, dflt == null, "one of " + String.join(", ", names));
+    if (s == null) {
+      return has(key) ? null : dflt;
+    }
+    String wanted = s.strip().toLowerCase(Locale.ROOT);
+    for (int i = 0; i < names.size(); i++) {
+      if (names.get(i).equalsIgnoreCase(wanted)) {
+        return type.getEnumConstants()[i];
+      }
+    }
+    problems.add(
+        values.get(key),
+        field(key),
+        "expected one of " + String.join(", ", names) + ", got '" + s + "'");
+    return null;
+  }
+
+  static String kind(Node n) {
+    return switch (n.getNodeId()) {
+      case scalar -> "a value";
+      case sequence -> "a list";
+      case mapping -> "a mapping";
+      case anchor -> "an anchor";
+    };
+  }
+
+  private static String suggestion(String key, Set<String> allowed) {
+    String best = null;
+    int bestDistance = 3;
+    for (String a : allowed) {
+      int d = distance(key.toLowerCase(Locale.ROOT), a.toLowerCase(Locale.ROOT));
+      if (d < bestDistance) {
+        best = a;
+        bestDistance = d;
+      }
+    }
+    return best == null ? "" : " (did you mean '" + best + "'?)";
+  }
+
+  private static int distance(String a, String b) {
+    int[] prev = new int[b.length() + 1];
+    int[] cur = new int[b.length() + 1];
+    for (int j = 0; j <= b.length(); j++) {
+      prev[j] = j;
+    }
+    for (int i = 1; i <= a.length(); i++) {
+      cur[0] = i;
+      for (int j = 1; j <= b.length(); j++) {
+        int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
+        cur[j] = Math.min(Math.min(cur[j - 1] + 1, prev[j] + 1), prev[j - 1] + cost);
+      }
+      int[] t = prev;
+      prev = cur;
+      cur = t;
+    }
+    return prev[b.length()];
+  }
+}

@@ -1,0 +1,112 @@
+package io.edgegw.testsupport;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Many simulated Modbus TCP devices in one process, for the bridge benchmark: {@code --devices}
+ * direct j2mod slaves on consecutive loopback ports from {@code --base-port}, each with {@code
+ * --tags} tags whose values change every second, and the matching devices.yaml written to {@code
+ * --devices-yaml}. Tags are a mix of int16, uint16 and float32 with small gaps, so the bridge must
+ * coalesce reads. Runs until killed.
+ */
+public final class SimulatedFleet {
+  private SimulatedFleet() {}
+
+  /** One tag of the fleet's device layout. */
+  record FleetTag(String name, int address, String type) {}
+
+  /** The register layout every fleet device shares: 1,000 tags use ~1,400 registers. */
+  static List<FleetTag> layout(int tags) {
+    List<FleetTag> out = new ArrayList<>();
+    int address = 0;
+    for (int i = 0; i < tags; i++) {
+      String type =
+          switch (i % 4) {
+            case 0, 1 -> "int16";
+            case 2 -> "uint16";
+            default -> "float32";
+          };
+      out.add(new FleetTag("t" + i, address, type));
+      address += type.equals("float32") ? 2 : 1;
+      if (i % 10 == 9) {
+        address += 2; // a small gap, read through (maxGap 8)
+      }
+    }
+    return out;
+  }
+
+  /** Entry point; see the class comment for the arguments. */
+  public static void main(String[] args) throws IOException, InterruptedException {
+    int devices = 100;
+    int tags = 1_000;
+    int basePort = 16_000;
+    Path yaml = Path.of("devices.yaml");
+    for (int i = 0; i + 1 < args.length; i += 2) {
+      switch (args[i]) {
+        case "--devices" -> devices = Integer.parseInt(args[i + 1]);
+        case "--tags" -> tags = Integer.parseInt(args[i + 1]);
+        case "--base-port" -> basePort = Integer.parseInt(args[i + 1]);
+        case "--devices-yaml" -> yaml = Path.of(args[i + 1]);
+        default -> throw new IllegalArgumentException("unknown argument " + args[i]);
+      }
+    }
+    List<FleetTag> layout = layout(tags);
+    int size = layout.getLast().address() + 2;
+    List<ModbusTcpSimulator> sims = new ArrayList<>();
+    for (int d = 0; d < devices; d++) {
+      sims.add(ModbusTcpSimulator.direct(1, basePort + d, size));
+    }
+    ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor();
+    long[] tick = {0};
+    ticker.scheduleAtFixedRate(
+        () -> {
+          tick[0]++;
+          for (int d = 0; d < sims.size(); d++) {
+            RegisterImage image = sims.get(d).image();
+            for (FleetTag t : layout) {
+              int v = (int) ((tick[0] + d + t.address()) % 30_000);
+              if (t.type().equals("float32")) {
+                image.setFloat32(t.address(), v / 10f);
+              } else {
+                image.setHolding(t.address(), (short) v);
+              }
+            }
+          }
+        },
+        0,
+        1,
+        TimeUnit.SECONDS);
+    StringBuilder out = new StringBuilder("version: 1\npollGroups:\n  fast: 1s\ndevices:\n");
+    for (int d = 0; d < devices; d++) {
+      out.append("  - id: dev")
+          .append(d)
+          .append("\n    tcp: { host: 127.0.0.1, port: ")
+          .append(basePort + d)
+          .append(" }\n    timeout: 1s\n    maxGap: 8\n    tags:\n");
+      for (FleetTag t : layout) {
+        out.append("      - { name: ")
+            .append(t.name())
+            .append(", table: holding, address: ")
+            .append(t.address())
+            .append(", type: ")
+            .append(t.type())
+            .append(" }\n");
+      }
+    }
+    Path tmp = yaml.resolveSibling(yaml.getFileName() + ".tmp");
+    Files.writeString(tmp, out);
+    Files.move(tmp, yaml, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    System.out.printf(
+        "fleet: %d devices x %d tags on 127.0.0.1:%d..%d%n",
+        devices, tags, basePort, basePort + devices - 1);
+    new CountDownLatch(1).await();
+  }
+}
