@@ -205,10 +205,13 @@ public final class DevicePoller implements Runnable {
     }
     if (commFailure != null) {
       reachable = false;
-      long retry = backoff.onFailure(now);
+      // The pause counts from the end of the failed attempt: a timeout longer than the pause
+      // must not leave the device to be hammered at every poll.
+      long failedAt = clock.millis();
+      long retry = backoff.onFailure(failedAt);
       LOG.warnf(
           "%s unreachable (%s), %d failure(s) in a row; next attempt in %d ms",
-          device.id(), commFailure.getMessage(), backoff.failures(), retry - now);
+          device.id(), commFailure.getMessage(), backoff.failures(), retry - failedAt);
     } else {
       if (!reachable) {
         LOG.infof("%s reachable again", device.id());
