@@ -1,5 +1,6 @@
 package io.edgegw.bridge;
 
+import io.quarkus.runtime.configuration.MemorySize;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import java.nio.file.Path;
@@ -60,9 +61,11 @@ public interface BridgeConfig {
 
   /** Publish queue settings. */
   interface Queue {
-    /** Bound of the publish queue in MiB (waiting plus in flight). Default {@code 64}. */
-    @WithDefault("64")
-    int maxMb();
+    /**
+     * Bound of the publish queue, waiting plus in flight, e.g. {@code 64M}. Default {@code 64M}.
+     */
+    @WithDefault("64M")
+    MemorySize maxSize();
   }
 
   /** Device retry settings. */

@@ -88,7 +88,7 @@ public class BridgeRuntime {
                 config.bus().password(),
                 config.bus().keepAlive(),
                 config.bus().inflight(),
-                (long) config.queue().maxMb() * 1024 * 1024),
+                config.queue().maxSize().asLongValue()),
             codec,
             this::status,
             registry);
