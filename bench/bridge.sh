@@ -21,9 +21,9 @@ cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 
 trap cleanup EXIT
 
 cd "$ROOT"
-mvn -B -q -ntp -DskipTests -Dspotless.check.skip=true package -pl bridge-service,test-support -am
-mvn -B -q -ntp -pl test-support dependency:build-classpath -Dmdep.outputFile="$WORK/fleet.cp" >/dev/null
-FLEET_CP="$ROOT/test-support/target/classes:$(cat "$WORK/fleet.cp")"
+mvn -B -q -ntp -DskipTests -Dspotless.check.skip=true -Dmdep.outputFile=target/classpath.txt \
+  package dependency:build-classpath -pl bridge-service,test-support -am
+FLEET_CP="$ROOT/test-support/target/classes:$(cat "$ROOT/test-support/target/classpath.txt")"
 
 # Broker: generated password, loopback only.
 PASS=$(head -c 24 /dev/urandom | base64 | tr -d '/+=')

@@ -13,8 +13,8 @@ chmod 700 "$RUN/secrets"
 
 echo "Building the gateway (first run downloads dependencies)..." >&2
 cd "$ROOT"
-mvn -B -q -ntp -DskipTests -Dspotless.check.skip=true package -pl bridge-service,test-support -am
-mvn -B -q -ntp -pl test-support dependency:build-classpath -Dmdep.outputFile="$RUN/plant.cp" >/dev/null
+mvn -B -q -ntp -DskipTests -Dspotless.check.skip=true -Dmdep.outputFile=target/classpath.txt \
+  package dependency:build-classpath -pl bridge-service,test-support -am
 
 # First-run provisioning: one generated password per broker user, kept across runs, never printed.
 umask 077
@@ -66,7 +66,7 @@ fi
 mosquitto -c "$RUN/mosquitto/mosquitto.conf" &
 pids+=($!)
 
-java -cp "$ROOT/test-support/target/classes:$(cat "$RUN/plant.cp")" \
+java -cp "$ROOT/test-support/target/classes:$(cat "$ROOT/test-support/target/classpath.txt")" \
   io.edgegw.testsupport.SimulatedPlant "$PLANT_PORT" >"$RUN/log/plant.log" 2>&1 &
 pids+=($!)
 

@@ -15,6 +15,7 @@ import io.edgegw.contracts.Sample;
 import io.edgegw.contracts.SampleBatch;
 import io.edgegw.contracts.Status;
 import io.edgegw.contracts.Topics;
+import io.edgegw.testsupport.BusObserver;
 import io.edgegw.testsupport.ModbusTcpSimulator;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;

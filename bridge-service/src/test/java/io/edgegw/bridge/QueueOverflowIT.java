@@ -7,6 +7,7 @@ import static org.awaitility.Awaitility.await;
 import io.edgegw.contracts.SampleBatch;
 import io.edgegw.contracts.Status;
 import io.edgegw.contracts.Topics;
+import io.edgegw.testsupport.BusObserver;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;

@@ -97,7 +97,8 @@ public final class DevicesConfigLoader {
     LoaderOptions options = new LoaderOptions();
     options.setAllowDuplicateKeys(true); // reported by YamlFields with both lines
     options.setMaxAliasesForCollections(10);
-    options.setCodePointLimit(4 * 1024 * 1024);
+    // A site with 100 devices of 1,000 tags writes about 7 MB of YAML.
+    options.setCodePointLimit(64 * 1024 * 1024);
     options.setNestingDepthLimit(20);
     Node root;
     try {

@@ -1,4 +1,4 @@
-package io.edgegw.bridge;
+package io.edgegw.testsupport;
 
 import com.hivemq.client.mqtt.MqttClient;
 import com.hivemq.client.mqtt.datatypes.MqttQos;
@@ -16,11 +16,12 @@ import java.util.concurrent.TimeUnit;
  * A persistent-session QoS 1 subscriber to the local bus that records every message, so tests can
  * assert on what the bridge published, including across a broker restart.
  */
-final class BusObserver implements AutoCloseable {
+public final class BusObserver implements AutoCloseable {
 
   /** One received message. */
-  record Received(String topic, byte[] payload, boolean retained, long atNanos) {
-    <T extends Payload> T as(Class<T> type) {
+  public record Received(String topic, byte[] payload, boolean retained, long atNanos) {
+    /** The payload decoded as a contract type; a payload that does not decode fails the test. */
+    public <T extends Payload> T as(Class<T> type) {
       try {
         return new PayloadCodec().decode(payload, type);
       } catch (PayloadException e) {
@@ -32,7 +33,8 @@ final class BusObserver implements AutoCloseable {
   private final Mqtt3AsyncClient client;
   private final List<Received> received = new CopyOnWriteArrayList<>();
 
-  BusObserver(int port, String user, String password, String clientId, String filter)
+  /** Connects with a persistent session and subscribes to {@code filter} at QoS 1. */
+  public BusObserver(int port, String user, String password, String clientId, String filter)
       throws Exception {
     client =
         MqttClient.builder()
@@ -67,15 +69,18 @@ final class BusObserver implements AutoCloseable {
         .get(10, TimeUnit.SECONDS);
   }
 
-  List<Received> received() {
+  /** Everything received, in arrival order. */
+  public List<Received> received() {
     return received;
   }
 
-  List<Received> on(String topic) {
+  /** What arrived on one topic. */
+  public List<Received> on(String topic) {
     return received.stream().filter(r -> r.topic().equals(topic)).toList();
   }
 
-  void publish(String topic, byte[] payload) throws Exception {
+  /** Publishes at QoS 1 and waits for the PUBACK. */
+  public void publish(String topic, byte[] payload) throws Exception {
     client
         .publishWith()
         .topic(topic)
