@@ -3,53 +3,79 @@ package io.edgegw.testsupport;
 import com.ghgande.j2mod.modbus.ModbusException;
 import com.ghgande.j2mod.modbus.slave.ModbusSlave;
 import com.ghgande.j2mod.modbus.slave.ModbusSlaveFactory;
-import java.io.DataInputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.net.InetAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.time.Duration;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * A simulated Modbus TCP device: a j2mod slave with scripted registers, behind a fault-injecting
- * proxy that owns the public port. The proxy reads whole MBAP frames, so a fault applies to a
- * request: answer late, answer with an exception code, drop the connection, or never answer.
+ * A simulated Modbus TCP device on 127.0.0.1: a j2mod slave serving one {@link UnitImage} per unit
+ * id, normally behind a fault-injecting proxy that owns the public {@link #port()}.
  *
- * <p>Threads: j2mod's listener and a pool of 5 handler threads, plus one virtual thread per client
- * connection in the proxy. {@link #direct} skips the proxy (no faults) for benchmarks with many
- * devices.
+ * <pre>{@code
+ * try (ModbusTcpSimulator device = ModbusTcpSimulator.start()) {
+ *   device.setFloat32(RegisterTable.HOLDING, 100, 21.5f);
+ *   device.setFault(Fault.delay(Duration.ofMillis(300)));
+ *   ... point the bridge at 127.0.0.1:device.port(), unit device.unitId() ...
+ *   assertThat(device.holding(200)).isEqualTo((short) 42);
+ * }
+ * }</pre>
+ *
+ * <p><b>Threads.</b> {@link #start} (with the proxy): two platform threads from j2mod (its
+ * listener, and one handler serving the proxy's single upstream connection), one virtual thread
+ * accepting on the public port and one virtual thread per open client connection. Any number of
+ * clients may connect; their requests reach j2mod one at a time.
+ *
+ * <p>{@link #direct} and {@link #directAt} (no proxy, for many devices in one JVM): j2mod binds the
+ * public port itself. It costs one listener and {@value #DIRECT_HANDLER_THREADS} handler platform
+ * threads, created at start; each handler serves one client connection for that connection's
+ * lifetime, so a third simultaneous connection waits in j2mod's queue until another closes. 100
+ * direct devices are therefore 300 platform threads and about 140 MB of process images, and take
+ * about 7 s to start (j2mod polls its own listener's readiness every 50 ms). There is no fault
+ * injection and no request counter. On close, j2mod does not close accepted connections: a handler
+ * blocked on a client that stays connected ends only when that client disconnects.
+ *
+ * <p>A j2mod slave answers a unit id it does not serve with exception 2 (illegal data address).
  */
 public final class ModbusTcpSimulator implements AutoCloseable {
 
-  /** A fault the proxy applies to each request while it is set. */
+  /**
+   * A fault the {@link ModbusTcpSimulator} injects into every request it receives while the fault
+   * is set. Set one with {@link ModbusTcpSimulator#setFault(Fault)}; {@link #none()} clears it.
+   */
   public sealed interface Fault {
-    /** Pass requests through. */
+
+    /** Requests are forwarded to the device and answered normally. */
     static Fault none() {
       return new None();
     }
 
-    /** Answer after the delay. */
+    /** Each request is answered normally, but only after {@code delay}. */
     static Fault delay(Duration delay) {
       return new Delay(delay);
     }
 
-    /** Answer with this Modbus exception code without asking the device. */
+    /**
+     * Each request is answered with a Modbus exception response (function code | 0x80, then {@code
+     * code}) without reaching the device, so nothing is read or written.
+     */
     static Fault exception(int code) {
-      return new ExceptionCode(code);
+      return new ExceptionResponse(code);
     }
 
-    /** Close the client's connection when a request arrives. */
+    /** The client's TCP connection is closed when its next request arrives; the request is lost. */
     static Fault drop() {
       return new Drop();
     }
 
-    /** Swallow requests and never answer. */
+    /** Requests are swallowed and never answered; the connection stays open. */
     static Fault silent() {
       return new Silent();
     }
@@ -57,244 +83,272 @@ public final class ModbusTcpSimulator implements AutoCloseable {
     /** No fault. */
     record None() implements Fault {}
 
-    /** Late answers. */
-    record Delay(Duration delay) implements Fault {}
-
-    /** Exception answers. */
-    record ExceptionCode(int code) implements Fault {
-      public ExceptionCode {
-        if (code < 1 || code > 255) {
-          throw new IllegalArgumentException("exception code must be 1..255, got " + code);
+    /** Answer after a delay. */
+    record Delay(Duration delay) implements Fault {
+      /** Checks that the delay is present and not negative. */
+      public Delay {
+        Objects.requireNonNull(delay, "delay");
+        if (delay.isNegative()) {
+          throw new IllegalArgumentException("delay must not be negative: " + delay);
         }
       }
     }
 
-    /** Dropped connections. */
+    /** Answer with a Modbus exception code. */
+    record ExceptionResponse(int code) implements Fault {
+      /** Checks that the code fits the exception byte (1-255; 1-4 and 10-11 are standard). */
+      public ExceptionResponse {
+        if (code < 1 || code > 0xFF) {
+          throw new IllegalArgumentException("Modbus exception code must be 1-255, got " + code);
+        }
+      }
+    }
+
+    /** Close the connection. */
     record Drop() implements Fault {}
 
-    /** No answers. */
+    /** Never answer. */
     record Silent() implements Fault {}
   }
 
-  private final ModbusSlave slave;
-  private final int slavePort;
-  private final RegisterImage image;
-  private final int unitId;
-  private final ServerSocket proxy;
-  private final Set<Socket> clients = ConcurrentHashMap.newKeySet();
-  private final AtomicLong requests = new AtomicLong();
-  private volatile Fault fault = Fault.none();
-  private volatile boolean open = true;
+  /** Handler threads per {@link #direct} device, i.e. simultaneous client connections served. */
+  public static final int DIRECT_HANDLER_THREADS = 2;
 
-  private ModbusTcpSimulator(int unitId, int size, boolean withProxy, int publicPort) {
-    this.unitId = unitId;
-    this.image = new RegisterImage(unitId, size);
+  private static final int BIND_ATTEMPTS = 3;
+
+  private final ModbusSlave slave;
+  private final FaultInjectingProxy proxy;
+  private final Map<Integer, UnitImage> units;
+  private final UnitImage primary;
+  private final AtomicBoolean closed = new AtomicBoolean();
+
+  private ModbusTcpSimulator(
+      ModbusSlave slave, FaultInjectingProxy proxy, Map<Integer, UnitImage> units) {
+    this.slave = slave;
+    this.proxy = proxy;
+    this.units = units;
+    this.primary = units.values().iterator().next();
+  }
+
+  /** Starts a device with unit id 1 behind the fault proxy. */
+  public static ModbusTcpSimulator start() {
+    return start(1);
+  }
+
+  /** Starts a device serving the given unit ids behind the fault proxy; the first is primary. */
+  public static ModbusTcpSimulator start(int unitId, int... moreUnitIds) {
+    ReentrantLock lock = new ReentrantLock();
+    Map<Integer, UnitImage> units = images(lock, unitId, moreUnitIds);
+    // The proxy is j2mod's only client, so one handler thread is enough.
+    ModbusSlave slave = openSlave(1, units);
     try {
-      this.slavePort = withProxy ? FreePorts.loopback() : publicPort;
-      this.slave =
-          ModbusSlaveFactory.createTCPSlave(InetAddress.getLoopbackAddress(), slavePort, 5, false);
-      slave.addProcessImage(unitId, image.processImage());
-      slave.open();
-      FreePorts.awaitAccepting(slavePort, Duration.ofSeconds(10), "j2mod slave");
-      if (withProxy) {
-        proxy = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
-        Thread.ofVirtual().name("modbus-proxy-accept").start(this::accept);
-      } else {
-        proxy = null;
-      }
-    } catch (ModbusException | IOException e) {
-      throw new IllegalStateException("cannot start the Modbus TCP simulator: " + e, e);
+      FaultInjectingProxy proxy = FaultInjectingProxy.start(slave.getPort(), lock);
+      return new ModbusTcpSimulator(slave, proxy, units);
+    } catch (IOException e) {
+      ModbusSlaveFactory.close(slave);
+      throw new UncheckedIOException("cannot open the Modbus proxy port on 127.0.0.1", e);
     }
   }
 
-  /** A device with fault injection, unit id as given, 10,000 entries per table. */
-  public static ModbusTcpSimulator start(int unitId) {
-    return new ModbusTcpSimulator(unitId, 10_000, true, 0);
+  /** Starts a device with unit id 1 and no proxy; see the class comment for what that costs. */
+  public static ModbusTcpSimulator direct() {
+    return direct(1);
   }
 
-  /** A device without the proxy (no faults) on the given port, {@code size} entries per table. */
-  public static ModbusTcpSimulator direct(int unitId, int port, int size) {
-    return new ModbusTcpSimulator(unitId, size, false, port);
+  /** Starts a device serving the given unit ids with no proxy; the first is primary. */
+  public static ModbusTcpSimulator direct(int unitId, int... moreUnitIds) {
+    Map<Integer, UnitImage> units = images(new ReentrantLock(), unitId, moreUnitIds);
+    return new ModbusTcpSimulator(openSlave(DIRECT_HANDLER_THREADS, units), null, units);
   }
 
-  /** The port clients connect to. */
+  /**
+   * Starts a device with no proxy on a fixed port, for scripts that write the port into a
+   * devices.yaml, with {@code tableSize} addresses per table to keep large fleets small.
+   *
+   * @throws IllegalStateException if the port cannot be bound
+   */
+  public static ModbusTcpSimulator directAt(int port, int unitId, int tableSize) {
+    Map<Integer, UnitImage> units = new LinkedHashMap<>();
+    units.put(unitId, new UnitImage(unitId, tableSize, new ReentrantLock()));
+    try {
+      return new ModbusTcpSimulator(bindSlave(port, DIRECT_HANDLER_THREADS, units), null, units);
+    } catch (ModbusException e) {
+      throw new IllegalStateException(
+          "cannot start a j2mod TCP slave on 127.0.0.1:" + port + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** The public TCP port on 127.0.0.1 that clients connect to. */
   public int port() {
-    return proxy != null ? proxy.getLocalPort() : slavePort;
+    return proxy != null ? proxy.port() : slave.getPort();
   }
 
-  /** The unit id served. */
+  /** The host clients connect to: always {@code 127.0.0.1}. */
+  public String host() {
+    return "127.0.0.1";
+  }
+
+  /** The primary unit id (the first one given at start). */
   public int unitId() {
-    return unitId;
+    return primary.unitId();
   }
 
-  /** The registers. */
-  public RegisterImage image() {
+  /** All unit ids served, the primary first. */
+  public Set<Integer> unitIds() {
+    return Collections.unmodifiableSet(units.keySet());
+  }
+
+  /** The primary unit's memory. */
+  public UnitImage unit() {
+    return primary;
+  }
+
+  /**
+   * The memory of one served unit.
+   *
+   * @throws IllegalArgumentException if the unit id is not served
+   */
+  public UnitImage unit(int unitId) {
+    UnitImage image = units.get(unitId);
+    if (image == null) {
+      throw new IllegalArgumentException(
+          "unit " + unitId + " is not served; this device serves " + units.keySet());
+    }
     return image;
   }
 
-  /** Requests the proxy received (0 for a direct device). */
-  public long requestCount() {
-    return requests.get();
-  }
-
-  /** Sets the fault for the following requests. */
-  public void setFault(Fault fault) {
-    if (proxy == null) {
-      throw new IllegalStateException("a direct simulator has no fault proxy");
-    }
-    this.fault = fault;
-  }
-
-  /** See {@link RegisterImage#setHolding}. */
+  /** Writes consecutive holding registers of the primary unit. */
   public void setHolding(int address, short... words) {
-    image.setHolding(address, words);
+    primary.setHolding(address, words);
   }
 
-  /** See {@link RegisterImage#setInput}. */
+  /** Writes consecutive input registers of the primary unit. */
   public void setInput(int address, short... words) {
-    image.setInput(address, words);
+    primary.setInput(address, words);
   }
 
-  /** See {@link RegisterImage#setCoil}. */
+  /** Sets a coil of the primary unit. */
   public void setCoil(int address, boolean value) {
-    image.setCoil(address, value);
+    primary.setCoil(address, value);
   }
 
-  /** See {@link RegisterImage#setDiscrete}. */
+  /** Sets a discrete input of the primary unit. */
   public void setDiscrete(int address, boolean value) {
-    image.setDiscrete(address, value);
+    primary.setDiscrete(address, value);
   }
 
-  /** See {@link RegisterImage#setFloat32}. */
-  public void setFloat32(int address, float value) {
-    image.setFloat32(address, value);
+  /** Writes a big-endian (ABCD) float32 into two registers of the primary unit. */
+  public void setFloat32(RegisterTable table, int address, float value) {
+    primary.setFloat32(table, address, value);
   }
 
-  /** See {@link RegisterImage#holding}. */
+  /** A holding register of the primary unit, e.g. to check that a write landed. */
   public short holding(int address) {
-    return image.holding(address);
+    return primary.holding(address);
   }
 
-  /** See {@link RegisterImage#coil}. */
+  /** A coil of the primary unit. */
   public boolean coil(int address) {
-    return image.coil(address);
+    return primary.coil(address);
   }
 
-  private void accept() {
-    while (open) {
-      try {
-        Socket client = proxy.accept();
-        clients.add(client);
-        Thread.ofVirtual().name("modbus-proxy").start(() -> serve(client));
-      } catch (IOException e) {
-        if (open) {
-          continue;
-        }
-        return;
-      }
-    }
+  /**
+   * Sets the fault applied to every request from now on; {@link Fault#none()} clears it.
+   *
+   * @throws UnsupportedOperationException on a {@link #direct} device
+   */
+  public void setFault(Fault fault) {
+    requireProxy("setFault").setFault(fault);
   }
 
-  private void serve(Socket client) {
-    try (client;
-        Socket backend = new Socket(InetAddress.getLoopbackAddress(), slavePort)) {
-      DataInputStream in = new DataInputStream(client.getInputStream());
-      OutputStream out = client.getOutputStream();
-      InputStream backIn = backend.getInputStream();
-      OutputStream backOut = backend.getOutputStream();
-      while (open) {
-        byte[] frame = readFrame(in);
-        if (frame == null) {
-          return;
-        }
-        requests.incrementAndGet();
-        Fault f = fault;
-        switch (f) {
-          case Fault.None n -> relay(frame, backOut, backIn, out);
-          case Fault.Delay d -> {
-            byte[] answer = exchange(frame, backOut, backIn);
-            LockSupport.parkNanos(d.delay().toNanos());
-            out.write(answer);
-            out.flush();
-          }
-          case Fault.ExceptionCode e -> {
-            byte[] answer = new byte[9];
-            System.arraycopy(frame, 0, answer, 0, 4);
-            answer[4] = 0;
-            answer[5] = 3;
-            answer[6] = frame[6];
-            answer[7] = (byte) (frame[7] | 0x80);
-            answer[8] = (byte) e.code();
-            out.write(answer);
-            out.flush();
-          }
-          case Fault.Drop d -> {
-            return;
-          }
-          case Fault.Silent s -> {
-            // Swallowed: the client times out.
-          }
-        }
-      }
-    } catch (IOException e) {
-      // The client or the slave went away; the connection ends.
-    } finally {
-      clients.remove(client);
-    }
+  /** The fault currently applied. */
+  public Fault fault() {
+    return requireProxy("fault").fault();
   }
 
-  private static void relay(
-      byte[] frame, OutputStream backOut, InputStream backIn, OutputStream out) throws IOException {
-    out.write(exchange(frame, backOut, backIn));
-    out.flush();
+  /**
+   * Requests received at the public port since start, whatever the fault did with them. Use it to
+   * assert that a client coalesced its reads.
+   */
+  public long requestCount() {
+    return requireProxy("requestCount").requestCount();
   }
 
-  private static byte[] exchange(byte[] frame, OutputStream backOut, InputStream backIn)
-      throws IOException {
-    backOut.write(frame);
-    backOut.flush();
-    byte[] answer = readFrame(new DataInputStream(backIn));
-    if (answer == null) {
-      throw new IOException("slave closed the connection");
-    }
-    return answer;
+  /** Client connections accepted at the public port since start. */
+  public long connectionCount() {
+    return requireProxy("connectionCount").connectionCount();
   }
 
-  /** One MBAP frame: 7-byte header (length counts the unit id and the PDU), then the PDU. */
-  private static byte[] readFrame(DataInputStream in) throws IOException {
-    byte[] header = new byte[7];
-    try {
-      in.readFully(header);
-    } catch (java.io.EOFException e) {
-      return null;
-    }
-    int length = ((header[4] & 0xFF) << 8) | (header[5] & 0xFF);
-    if (length < 2 || length > 254) {
-      throw new IOException("bad MBAP length " + length);
-    }
-    byte[] frame = new byte[6 + length];
-    System.arraycopy(header, 0, frame, 0, 7);
-    in.readFully(frame, 7, length - 1);
-    return frame;
-  }
-
+  /** Closes the client connections, the proxy and the j2mod slave. */
   @Override
   public void close() {
-    open = false;
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
     try {
       if (proxy != null) {
         proxy.close();
       }
-    } catch (IOException e) {
-      // Closing anyway.
+    } finally {
+      ModbusSlaveFactory.close(slave);
     }
-    for (Socket c : clients) {
-      try {
-        c.close();
-      } catch (IOException e) {
-        // Closing anyway.
+  }
+
+  private FaultInjectingProxy requireProxy(String operation) {
+    if (proxy == null) {
+      throw new UnsupportedOperationException(
+          operation
+              + " needs the fault proxy, which a direct() device does not have;"
+              + " start the device with ModbusTcpSimulator.start(...)");
+    }
+    return proxy;
+  }
+
+  private static Map<Integer, UnitImage> images(
+      ReentrantLock lock, int unitId, int... moreUnitIds) {
+    Map<Integer, UnitImage> units = new LinkedHashMap<>();
+    units.put(unitId, new UnitImage(unitId, lock));
+    for (int id : moreUnitIds) {
+      if (units.putIfAbsent(id, new UnitImage(id, lock)) != null) {
+        throw new IllegalArgumentException("unit id " + id + " given twice");
       }
     }
-    ModbusSlaveFactory.close(slave);
+    return units;
+  }
+
+  private static ModbusSlave openSlave(int handlerThreads, Map<Integer, UnitImage> units) {
+    ModbusException lastFailure = null;
+    for (int attempt = 1; attempt <= BIND_ATTEMPTS; attempt++) {
+      try {
+        return bindSlave(FreePorts.loopback(), handlerThreads, units);
+      } catch (ModbusException e) {
+        // Most likely another process took the free port before j2mod bound it.
+        lastFailure = e;
+      }
+    }
+    throw new IllegalStateException(
+        "cannot start a j2mod TCP slave on 127.0.0.1 after "
+            + BIND_ATTEMPTS
+            + " attempts: "
+            + lastFailure.getMessage(),
+        lastFailure);
+  }
+
+  private static ModbusSlave bindSlave(int port, int handlerThreads, Map<Integer, UnitImage> units)
+      throws ModbusException {
+    ModbusSlave slave =
+        ModbusSlaveFactory.createTCPSlave(
+            InetAddress.getLoopbackAddress(), port, handlerThreads, false);
+    try {
+      for (UnitImage unit : units.values()) {
+        slave.addProcessImage(unit.unitId(), unit.processImage());
+      }
+      slave.setThreadName("modbus-sim-" + port);
+      slave.open();
+      return slave;
+    } catch (ModbusException e) {
+      ModbusSlaveFactory.close(slave);
+      throw e;
+    }
   }
 }

@@ -2,233 +2,431 @@ package io.edgegw.testsupport;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
+import java.util.Set;
+import java.util.regex.Pattern;
 
 /**
- * A real {@code mosquitto} on a free loopback port, in a temporary directory: password
- * authentication on (no anonymous access), users with passwords generated for this run, persistence
- * on, an optional ACL. {@link #restart()} stops and starts it on the same port with the same data.
+ * A real Mosquitto broker on 127.0.0.1, started from the Debian package's binary in a fresh
+ * temporary directory.
+ *
+ * <p>It is set up as the gateway's local bus is: no anonymous access, a password file with a random
+ * password per user and per run, an optional ACL file, and persistence on (saved every second and
+ * on a clean shutdown). {@link #restart()} keeps the port and the data directory, so a test can
+ * check what survives a broker restart; {@link #kill()} is a crash, after which up to one second of
+ * changes may be missing, as in production.
+ *
+ * <pre>{@code
+ * try (MosquittoBroker broker = MosquittoBroker.builder().withUser("bridge").start()) {
+ *   connect(broker.url(), "bridge", broker.password("bridge"));
+ * }
+ * }</pre>
+ *
+ * <p>Costs one {@code mosquitto} process and no JVM threads.
  */
 public final class MosquittoBroker implements AutoCloseable {
 
-  /** Builder of a broker. */
-  public static final class Builder {
-    private final List<String> users = new ArrayList<>(List.of("test"));
-    private String acl;
+  /** The user every broker has; its password is {@link #password()}. */
+  public static final String DEFAULT_USER = "gateway";
 
-    /** Adds a user with a generated password. */
-    public Builder withUser(String name) {
-      users.add(name);
-      return this;
-    }
+  private static final Pattern USER_NAME = Pattern.compile("[A-Za-z0-9._-]{1,64}");
+  private static final Duration STARTUP_TIMEOUT = Duration.ofSeconds(15);
+  private static final Duration STOP_GRACE = Duration.ofSeconds(10);
+  private static final Duration PROBE_TIMEOUT = Duration.ofMillis(200);
+  private static final int BIND_ATTEMPTS = 3;
+  private static final int LOG_TAIL_LINES = 60;
+  private static final SecureRandom RANDOM = new SecureRandom();
 
-    /** Uses this ACL file content ({@code acl_file}). */
-    public Builder acl(String content) {
-      this.acl = content;
-      return this;
-    }
+  /** MQTT 3.1.1 CONNECT: clean session, keep-alive 5 s, empty client id, no credentials. */
+  private static final byte[] ANONYMOUS_CONNECT = {
+    0x10, 12, 0, 4, 'M', 'Q', 'T', 'T', 4, 0x02, 0, 5, 0, 0
+  };
 
-    /** Starts the broker and waits until it accepts connections. */
-    public MosquittoBroker start() {
-      return new MosquittoBroker(users, acl);
-    }
+  private final ScratchDirectory scratch;
+  private final Path binary;
+  private final Map<String, String> passwords;
+  private final String acl;
+  private volatile int port;
+  private ChildProcess process;
+
+  private MosquittoBroker(
+      ScratchDirectory scratch, Path binary, Map<String, String> passwords, String acl) {
+    this.scratch = scratch;
+    this.binary = binary;
+    this.passwords = passwords;
+    this.acl = acl;
   }
 
-  private final Path dir;
-  private final int port;
-  private final Map<String, String> passwords = new LinkedHashMap<>();
-  private final Path mosquitto;
-  private Process process;
-
-  /** A builder; the default user is {@code test}. */
-  public static Builder builder() {
-    return new Builder();
-  }
-
-  /** A broker with only the default user. */
+  /** Starts a broker with only the {@link #DEFAULT_USER} and no ACL. */
   public static MosquittoBroker start() {
     return builder().start();
   }
 
-  private MosquittoBroker(List<String> users, String acl) {
-    this.mosquitto = Binaries.find("mosquitto", "mosquitto");
-    Path passwd = Binaries.find("mosquitto_passwd", "mosquitto");
-    try {
-      dir = Files.createTempDirectory("mosquitto");
-      Files.createDirectories(dir.resolve("data"));
-      port = FreePorts.loopback();
-      SecureRandom random = new SecureRandom();
-      Path pwFile = dir.resolve("passwd");
-      boolean first = true;
-      for (String user : users) {
-        byte[] raw = new byte[18];
-        random.nextBytes(raw);
-        String password = Base64.getUrlEncoder().withoutPadding().encodeToString(raw);
-        passwords.put(user, password);
-        List<String> cmd = new ArrayList<>(List.of(passwd.toString()));
-        if (first) {
-          cmd.add("-c");
-        }
-        cmd.addAll(List.of("-b", pwFile.toString(), user, password));
-        run(cmd);
-        first = false;
-      }
-      StringBuilder conf = new StringBuilder();
-      // Started as root, mosquitto would drop to user "mosquitto", who cannot read this dir.
-      conf.append("user ").append(System.getProperty("user.name")).append('\n');
-      conf.append("listener ").append(port).append(" 127.0.0.1\n");
-      conf.append("allow_anonymous false\n");
-      conf.append("password_file ").append(pwFile).append('\n');
-      conf.append("persistence true\n");
-      conf.append("persistence_location ").append(dir.resolve("data")).append("/\n");
-      conf.append("autosave_interval 1\n");
-      conf.append("max_queued_messages 100000\n");
-      conf.append("log_dest file ").append(dir.resolve("mosquitto.log")).append('\n');
-      conf.append("log_type error\nlog_type warning\nlog_type notice\n");
-      if (acl != null) {
-        Path aclFile = dir.resolve("acl");
-        Files.writeString(aclFile, acl);
-        conf.append("acl_file ").append(aclFile).append('\n');
-      }
-      Files.writeString(dir.resolve("mosquitto.conf"), conf.toString());
-      launch();
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot prepare mosquitto", e);
-    }
+  /** A builder for a broker with more users or an ACL. */
+  public static Builder builder() {
+    return new Builder();
   }
 
-  private static void run(List<String> cmd) throws IOException {
-    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-    try {
-      if (!p.waitFor(20, TimeUnit.SECONDS) || p.exitValue() != 0) {
-        throw new IOException(
-            String.join(" ", cmd.subList(0, 1))
-                + " failed: "
-                + new String(p.getInputStream().readAllBytes()));
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IOException("interrupted", e);
-    }
-  }
-
-  private void launch() {
-    try {
-      process =
-          new ProcessBuilder(mosquitto.toString(), "-c", dir.resolve("mosquitto.conf").toString())
-              .redirectErrorStream(true)
-              .redirectOutput(dir.resolve("stdout.log").toFile())
-              .start();
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot start mosquitto", e);
-    }
-    try {
-      FreePorts.awaitAccepting(port, Duration.ofSeconds(20), "mosquitto");
-    } catch (IllegalStateException e) {
-      throw new IllegalStateException(e.getMessage() + "\n" + logTail(), e);
-    }
-  }
-
-  /** The listener port on 127.0.0.1. */
+  /** The TCP port on 127.0.0.1; it stays the same across {@link #restart()}. */
   public int port() {
     return port;
   }
 
-  /** {@code tcp://127.0.0.1:port}. */
+  /** The broker's address as MQTT clients take it: {@code tcp://127.0.0.1:<port>}. */
   public String url() {
     return "tcp://127.0.0.1:" + port;
   }
 
-  /** The default user. */
+  /** The host clients connect to: always {@code 127.0.0.1}. */
+  public String host() {
+    return "127.0.0.1";
+  }
+
+  /** The name of the default user. */
   public String username() {
-    return "test";
+    return DEFAULT_USER;
   }
 
-  /** The default user's password. */
+  /** The default user's password, random for this broker. */
   public String password() {
-    return password("test");
+    return passwords.get(DEFAULT_USER);
   }
 
-  /** A user's generated password. */
+  /**
+   * The password of a user added with {@link Builder#withUser(String)}.
+   *
+   * @throws IllegalArgumentException if the broker has no such user
+   */
   public String password(String user) {
-    String p = passwords.get(user);
-    if (p == null) {
-      throw new IllegalArgumentException("no user " + user + "; add it with withUser()");
+    String password = passwords.get(user);
+    if (password == null) {
+      throw new IllegalArgumentException(
+          "broker has no user '" + user + "'; it has " + passwords.keySet());
     }
-    return p;
+    return password;
   }
 
-  /** Stops with SIGTERM (mosquitto saves its persistence), waiting for the exit. */
-  public void stop() {
-    if (process != null && process.isAlive()) {
-      process.destroy();
-      try {
-        if (!process.waitFor(20, TimeUnit.SECONDS)) {
-          process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
-        }
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
+  /** All user names, the default user first. */
+  public Set<String> users() {
+    return Collections.unmodifiableSet(passwords.keySet());
+  }
+
+  /** The persistence directory, kept across {@link #restart()}. */
+  public Path dataDirectory() {
+    return scratch.resolve("data");
+  }
+
+  /** True while the mosquitto process runs. */
+  public synchronized boolean isRunning() {
+    return process != null && process.isAlive();
+  }
+
+  /**
+   * Stops the broker with SIGTERM and waits for it to exit; Mosquitto writes its persistence file
+   * on this clean shutdown. Does nothing if it is not running.
+   *
+   * @throws IllegalStateException if it had to be killed because it overran the grace period
+   */
+  public synchronized void stop() {
+    if (process == null) {
+      return;
+    }
+    ChildProcess stopping = process;
+    process = null;
+    if (!stopping.stop(STOP_GRACE)) {
+      throw new IllegalStateException(
+          "mosquitto did not exit within "
+              + STOP_GRACE
+              + " of SIGTERM and was killed; persistence may be incomplete\n"
+              + logTail());
     }
   }
 
-  /** Kills with SIGKILL: no persistence save beyond the last autosave. */
-  public void kill() {
-    if (process != null && process.isAlive()) {
-      process.destroyForcibly();
-      try {
-        process.waitFor(10, TimeUnit.SECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
+  /** Kills the broker with SIGKILL, like a crash: changes since the last autosave are lost. */
+  public synchronized void kill() {
+    if (process == null) {
+      return;
     }
+    ChildProcess killing = process;
+    process = null;
+    killing.kill();
   }
 
-  /** Starts again after {@link #stop()} or {@link #kill()}, same port, same data. */
-  public void resume() {
-    if (process != null && process.isAlive()) {
-      throw new IllegalStateException("mosquitto is already running");
-    }
-    launch();
-  }
-
-  /** Stop, then start on the same port with the same data directory. */
-  public void restart() {
+  /**
+   * Stops the broker if it runs, then starts it again on the same port with the same data
+   * directory, and returns once it answers MQTT there. Also starts a broker after {@link #kill()}.
+   *
+   * @throws IllegalStateException with the broker's log if it does not come back, e.g. because
+   *     another process took the port meanwhile; the broker is then stopped
+   */
+  public synchronized void restart() {
     stop();
     launch();
   }
 
-  /** Whether the process is running. */
-  public boolean running() {
-    return process != null && process.isAlive();
+  /**
+   * Starts the broker again after {@link #stop()} or {@link #kill()}, on the same port with the
+   * same data directory.
+   *
+   * @throws IllegalStateException if it is running, or, with its log, if it does not come back
+   */
+  public synchronized void resume() {
+    if (process != null) {
+      throw new IllegalStateException("mosquitto is already running on port " + port);
+    }
+    launch();
   }
 
-  /** The end of the broker's log, for failure messages. */
+  /** The end of the broker's log and of its stdout/stderr, for assertion messages. */
   public String logTail() {
+    return "--- "
+        + logFile()
+        + " ---\n"
+        + ChildProcess.tail(logFile(), LOG_TAIL_LINES)
+        + "\n--- mosquitto stdout/stderr ---\n"
+        + ChildProcess.tail(outputFile(), 20);
+  }
+
+  /** Stops the broker and deletes its temporary directory. */
+  @Override
+  public synchronized void close() {
     try {
-      Path log = dir.resolve("mosquitto.log");
-      if (!Files.exists(log)) {
-        return "(no log)";
+      if (process != null) {
+        ChildProcess stopping = process;
+        process = null;
+        stopping.stop(STOP_GRACE);
       }
-      List<String> lines = Files.readAllLines(log);
-      return String.join("\n", lines.subList(Math.max(0, lines.size() - 20), lines.size()));
-    } catch (IOException e) {
-      return "(log unreadable: " + e + ")";
+    } finally {
+      scratch.close();
     }
   }
 
-  @Override
-  public void close() {
-    kill();
-    TempDirs.delete(dir);
+  private void firstStart() {
+    IllegalStateException lastFailure = null;
+    for (int attempt = 1; attempt <= BIND_ATTEMPTS; attempt++) {
+      port = FreePorts.loopback();
+      try {
+        Files.deleteIfExists(logFile());
+        Files.deleteIfExists(outputFile());
+        launch();
+        return;
+      } catch (IllegalStateException e) {
+        // Another process may have taken the free port between the probe and mosquitto's bind.
+        if (!ChildProcess.tail(logFile(), LOG_TAIL_LINES).contains("Address already in use")
+            && !ChildProcess.tail(outputFile(), 20).contains("Address already in use")) {
+          throw e;
+        }
+        lastFailure = e;
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot reset the log files in " + scratch.path(), e);
+      }
+    }
+    throw lastFailure;
+  }
+
+  private void launch() {
+    writeConfig();
+    process =
+        ChildProcess.start(
+            "mosquitto",
+            List.of(binary.toString(), "-c", configFile().toString()),
+            scratch.path(),
+            outputFile());
+    try {
+      process.awaitReady(
+          "mosquitto answering MQTT on 127.0.0.1:" + port,
+          STARTUP_TIMEOUT,
+          this::answersMqtt,
+          this::logTail);
+    } catch (RuntimeException e) {
+      process.kill();
+      process = null;
+      throw e;
+    }
+  }
+
+  /**
+   * True when an MQTT CONNECT on the port gets a CONNACK. A bare TCP connect is not enough: it also
+   * succeeds against another process that holds the port, while mosquitto is failing to bind it.
+   * The probe is anonymous, so the broker refuses it (one "not authorised" log line).
+   */
+  private boolean answersMqtt() {
+    try (Socket socket = new Socket()) {
+      socket.connect(
+          new InetSocketAddress(InetAddress.getLoopbackAddress(), port),
+          (int) PROBE_TIMEOUT.toMillis());
+      socket.setSoTimeout((int) PROBE_TIMEOUT.toMillis());
+      socket.getOutputStream().write(ANONYMOUS_CONNECT);
+      byte[] connack = socket.getInputStream().readNBytes(2);
+      return connack.length == 2 && connack[0] == 0x20 && connack[1] == 0x02;
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  private void writeConfig() {
+    List<String> lines = new ArrayList<>();
+    lines.add("# Written by io.edgegw.testsupport.MosquittoBroker for one test run.");
+    lines.add("listener " + port + " 127.0.0.1");
+    lines.add("allow_anonymous false");
+    lines.add("password_file " + passwordFile());
+    if (acl != null) {
+      lines.add("acl_file " + aclFile());
+    }
+    lines.add("persistence true");
+    lines.add("persistence_location " + dataDirectory() + "/");
+    // Time-based autosave every second bounds what a kill() loses, as on the gateway.
+    lines.add("autosave_interval 1");
+    lines.add("autosave_on_changes false");
+    lines.add("log_dest file " + logFile());
+    lines.add("log_type error");
+    lines.add("log_type warning");
+    lines.add("log_type notice");
+    lines.add("log_type information");
+    lines.add("connection_messages true");
+    lines.add("log_timestamp true");
+    lines.add("log_timestamp_format %Y-%m-%dT%H:%M:%S");
+    // When started as root, mosquitto would otherwise switch to the 'mosquitto' user and lose
+    // access to this directory; as any other user the line is a no-op.
+    lines.add("user " + System.getProperty("user.name"));
+    try {
+      Files.write(configFile(), lines);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write " + configFile(), e);
+    }
+  }
+
+  private Path configFile() {
+    return scratch.resolve("mosquitto.conf");
+  }
+
+  private Path passwordFile() {
+    return scratch.resolve("passwd");
+  }
+
+  private Path aclFile() {
+    return scratch.resolve("acl");
+  }
+
+  private Path logFile() {
+    return scratch.resolve("mosquitto.log");
+  }
+
+  private Path outputFile() {
+    return scratch.resolve("mosquitto.out");
+  }
+
+  private static String randomPassword() {
+    byte[] bytes = new byte[18];
+    RANDOM.nextBytes(bytes);
+    return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+  }
+
+  /** Collects users and the ACL, then starts the broker. */
+  public static final class Builder {
+
+    private final Set<String> users = new LinkedHashSet<>(List.of(DEFAULT_USER));
+    private String acl;
+
+    private Builder() {}
+
+    /**
+     * Adds a user with a random password, read back with {@link MosquittoBroker#password(String)}.
+     *
+     * @param name letters, digits, '.', '_' or '-', at most 64 characters
+     */
+    public Builder withUser(String name) {
+      if (name == null || !USER_NAME.matcher(name).matches()) {
+        throw new IllegalArgumentException(
+            "user name must be 1-64 of [A-Za-z0-9._-], got '" + name + "'");
+      }
+      if (!users.add(name)) {
+        throw new IllegalArgumentException("user '" + name + "' is already defined");
+      }
+      return this;
+    }
+
+    /**
+     * Installs an ACL file with this content (Mosquitto's {@code acl_file} syntax: {@code user
+     * <name>} followed by {@code topic read|write|readwrite <filter>} lines). Remember to grant the
+     * {@link #DEFAULT_USER} what the test needs, too.
+     */
+    public Builder aclFile(String content) {
+      if (content == null || content.isBlank()) {
+        throw new IllegalArgumentException("ACL content must not be blank");
+      }
+      this.acl = content;
+      return this;
+    }
+
+    /**
+     * Writes the password file, starts mosquitto on a free port and returns once it accepts
+     * connections.
+     *
+     * @throws IllegalStateException if mosquitto is not installed or does not come up; the message
+     *     carries its log
+     */
+    public MosquittoBroker start() {
+      Path binary = BinaryLocator.find("mosquitto", "mosquitto");
+      Path passwd = BinaryLocator.find("mosquitto_passwd", "mosquitto");
+      ScratchDirectory scratch = ScratchDirectory.create("mosquitto-");
+      try {
+        if (scratch.path().toString().chars().anyMatch(Character::isWhitespace)) {
+          throw new IllegalStateException(
+              "mosquitto.conf cannot hold paths with spaces; set java.io.tmpdir to a path"
+                  + " without any (now "
+                  + scratch.path()
+                  + ")");
+        }
+        Files.createDirectories(scratch.resolve("data"));
+        Map<String, String> passwords = new LinkedHashMap<>();
+        for (String user : users) {
+          passwords.put(user, randomPassword());
+        }
+        writePasswordFile(passwd, scratch.resolve("passwd"), passwords);
+        if (acl != null) {
+          Files.writeString(scratch.resolve("acl"), acl.endsWith("\n") ? acl : acl + "\n");
+        }
+        MosquittoBroker broker =
+            new MosquittoBroker(scratch, binary, Collections.unmodifiableMap(passwords), acl);
+        broker.firstStart();
+        return broker;
+      } catch (IOException e) {
+        scratch.close();
+        throw new UncheckedIOException("cannot prepare mosquitto in " + scratch.path(), e);
+      } catch (RuntimeException e) {
+        scratch.close();
+        throw e;
+      }
+    }
+
+    private static void writePasswordFile(
+        Path mosquittoPasswd, Path file, Map<String, String> passwords) throws IOException {
+      boolean first = true;
+      for (Map.Entry<String, String> user : passwords.entrySet()) {
+        List<String> command = new ArrayList<>(List.of(mosquittoPasswd.toString(), "-b"));
+        if (first) {
+          command.add("-c");
+        }
+        command.addAll(List.of(file.toString(), user.getKey(), user.getValue()));
+        ChildProcess.run(command, Duration.ofSeconds(10));
+        first = false;
+      }
+      Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
+    }
   }
 }

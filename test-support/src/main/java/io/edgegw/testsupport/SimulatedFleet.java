@@ -62,7 +62,7 @@ public final class SimulatedFleet {
     int size = layout.getLast().address() + 2;
     List<ModbusTcpSimulator> sims = new ArrayList<>();
     for (int d = 0; d < devices; d++) {
-      sims.add(ModbusTcpSimulator.direct(1, basePort + d, size));
+      sims.add(ModbusTcpSimulator.directAt(basePort + d, 1, size));
     }
     ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor();
     long[] tick = {0};
@@ -70,11 +70,11 @@ public final class SimulatedFleet {
         () -> {
           tick[0]++;
           for (int d = 0; d < sims.size(); d++) {
-            RegisterImage image = sims.get(d).image();
+            UnitImage image = sims.get(d).unit();
             for (FleetTag t : layout) {
               int v = (int) ((tick[0] + d + t.address()) % 30_000);
               if (t.type().equals("float32")) {
-                image.setFloat32(t.address(), v / 10f);
+                image.setFloat32(RegisterTable.HOLDING, t.address(), v / 10f);
               } else {
                 image.setHolding(t.address(), (short) v);
               }

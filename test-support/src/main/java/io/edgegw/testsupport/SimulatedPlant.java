@@ -27,11 +27,11 @@ public final class SimulatedPlant {
   /** Entry point: {@code [basePort]}, default 15020. */
   public static void main(String[] args) throws InterruptedException {
     int base = args.length > 0 ? Integer.parseInt(args[0]) : 15_020;
-    ModbusTcpSimulator boiler = ModbusTcpSimulator.direct(1, base, 100);
-    ModbusTcpSimulator tank = ModbusTcpSimulator.direct(1, base + 1, 100);
-    ModbusTcpSimulator meter = ModbusTcpSimulator.direct(1, base + 2, 100);
-    boiler.setFloat32(10, 65f);
-    boiler.setFloat32(0, 20f);
+    ModbusTcpSimulator boiler = ModbusTcpSimulator.directAt(base, 1, 100);
+    ModbusTcpSimulator tank = ModbusTcpSimulator.directAt(base + 1, 1, 100);
+    ModbusTcpSimulator meter = ModbusTcpSimulator.directAt(base + 2, 1, 100);
+    boiler.setFloat32(RegisterTable.HOLDING, 10, 65f);
+    boiler.setFloat32(RegisterTable.HOLDING, 0, 20f);
     tank.setCoil(0, true);
     meter.setHolding(10, (short) 0x4D54, (short) 0x522D, (short) 0x3031, (short) 0x3233);
     double[] state = {20.0, 400.0, 0.0};
@@ -43,7 +43,7 @@ public final class SimulatedPlant {
           float setpoint = Float.intBitsToFloat(spBits);
           boolean burner = state[0] < setpoint;
           state[0] += (burner ? 0.8 : -0.3) + noise.nextGaussian() * 0.05;
-          boiler.setFloat32(0, (float) state[0]);
+          boiler.setFloat32(RegisterTable.HOLDING, 0, (float) state[0]);
           boiler.setHolding(2, (short) (150 + state[0]));
           boiler.setCoil(0, burner);
           boolean inlet = tank.coil(0);
@@ -59,7 +59,7 @@ public final class SimulatedPlant {
           state[2] += kw * 1000 / 3600;
           long wh = (long) state[2];
           meter.setHolding(0, (short) wh, (short) (wh >>> 16));
-          meter.setFloat32(2, (float) kw);
+          meter.setFloat32(RegisterTable.HOLDING, 2, (float) kw);
         },
         0,
         Duration.ofSeconds(1).toMillis(),

@@ -10,6 +10,10 @@ import io.edgegw.bridge.RegisterOrder;
 import io.edgegw.bridge.RtuBusSpec;
 import io.edgegw.bridge.Table;
 import io.edgegw.bridge.TagSpec;
+import io.edgegw.bridge.config.YamlTree.Mapping;
+import io.edgegw.bridge.config.YamlTree.Scalar;
+import io.edgegw.bridge.config.YamlTree.Sequence;
+import io.edgegw.bridge.config.YamlTree.YNode;
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.charset.StandardCharsets;
@@ -26,12 +30,8 @@ import java.util.Map;
 import java.util.OptionalDouble;
 import java.util.Set;
 import org.yaml.snakeyaml.LoaderOptions;
-import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.error.MarkedYAMLException;
 import org.yaml.snakeyaml.error.YAMLException;
-import org.yaml.snakeyaml.nodes.Node;
-import org.yaml.snakeyaml.nodes.ScalarNode;
-import org.yaml.snakeyaml.nodes.SequenceNode;
 
 /**
  * Reads and validates {@code devices.yaml} into a {@link DevicesConfig}. Every problem in the file
@@ -100,9 +100,13 @@ public final class DevicesConfigLoader {
     // A site with 100 devices of 1,000 tags writes about 7 MB of YAML.
     options.setCodePointLimit(64 * 1024 * 1024);
     options.setNestingDepthLimit(20);
-    Node root;
+    YNode root;
     try {
-      root = new Yaml(options).compose(reader);
+      root = YamlTree.parse(reader, options);
+    } catch (YamlTree.Unsupported e) {
+      problems.add(e.line, "", e.getMessage());
+      problems.throwIfAny();
+      throw new IllegalStateException("unreachable");
     } catch (MarkedYAMLException e) {
       int line = e.getProblemMark() != null ? e.getProblemMark().getLine() + 1 : 0;
       problems.add(line, "", "not valid YAML: " + e.getProblem());
@@ -132,7 +136,7 @@ public final class DevicesConfigLoader {
       this.problems = problems;
     }
 
-    DevicesConfig root(Node node) {
+    DevicesConfig root(YNode node) {
       YamlFields root = new YamlFields(problems, "", node, ROOT);
       if (!root.isMapping()) {
         return null;
@@ -180,7 +184,7 @@ public final class DevicesConfigLoader {
       if (!root.has("rtuBuses")) {
         return;
       }
-      List<Node> items = list(root.node("rtuBuses"), "rtuBuses");
+      List<YNode> items = list(root.node("rtuBuses"), "rtuBuses");
       for (int i = 0; i < items.size(); i++) {
         String path = "rtuBuses[" + i + "]";
         YamlFields b = new YamlFields(problems, path, items.get(i), BUS);
@@ -220,7 +224,7 @@ public final class DevicesConfigLoader {
             root.at("devices"), "devices", "required field is missing; expected a list of devices");
         return out;
       }
-      List<Node> items = list(root.node("devices"), "devices");
+      List<YNode> items = list(root.node("devices"), "devices");
       Set<String> ids = new HashSet<>();
       Map<String, Map<Integer, String>> unitsOnBus = new HashMap<>();
       for (int i = 0; i < items.size(); i++) {
@@ -311,7 +315,7 @@ public final class DevicesConfigLoader {
             d.at("tags"), d.field("tags"), "required field is missing; expected a list of tags");
         return out;
       }
-      List<Node> items = list(d.node("tags"), d.field("tags"));
+      List<YNode> items = list(d.node("tags"), d.field("tags"));
       Set<String> names = new HashSet<>();
       for (int i = 0; i < items.size(); i++) {
         String path = d.field("tags") + "[" + i + "]";
@@ -441,8 +445,8 @@ public final class DevicesConfigLoader {
       if (!t.has("deadband")) {
         return Deadband.NONE;
       }
-      Node n = t.node("deadband");
-      String s = n instanceof ScalarNode sc ? sc.getValue().strip() : null;
+      YNode n = t.node("deadband");
+      String s = n instanceof Scalar sc ? sc.value().strip() : null;
       String expected = "expected an absolute amount like 0.5 or a percentage like '2%'";
       if (s == null) {
         problems.add(n, t.field("deadband"), expected + ", got " + YamlFields.kind(n));
@@ -458,24 +462,23 @@ public final class DevicesConfigLoader {
       }
     }
 
-    private List<Node> list(Node node, String path) {
-      if (node instanceof SequenceNode seq) {
-        return seq.getValue();
+    private List<YNode> list(YNode node, String path) {
+      if (node instanceof Sequence seq) {
+        return seq.items();
       }
       problems.add(
           node, path, "expected a list (lines starting with '- '), got " + YamlFields.kind(node));
       return List.of();
     }
 
-    private static Set<String> namesOf(Node node) {
+    private static Set<String> namesOf(YNode node) {
       Set<String> names = new LinkedHashSet<>();
-      if (node instanceof org.yaml.snakeyaml.nodes.MappingNode m) {
-        m.getValue()
-            .forEach(t -> {
-              if (t.getKeyNode() instanceof ScalarNode k) {
-                names.add(k.getValue());
-              }
-            });
+      if (node instanceof Mapping m) {
+        for (YamlTree.Entry t : m.entries()) {
+          if (t.key() instanceof Scalar k) {
+            names.add(k.value());
+          }
+        }
       }
       return names;
     }

@@ -1,9 +1,9 @@
 package io.edgegw.bridge.config;
 
+import io.edgegw.bridge.config.YamlTree.YNode;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import org.yaml.snakeyaml.nodes.Node;
 
 /** The problems found in one file, each at a line. */
 final class Problems {
@@ -14,8 +14,8 @@ final class Problems {
     this.file = file;
   }
 
-  void add(Node at, String field, String reason) {
-    add(at == null ? 0 : at.getStartMark().getLine() + 1, field, reason);
+  void add(YNode at, String field, String reason) {
+    add(at == null ? 0 : at.line(), field, reason);
   }
 
   void add(int line, String field, String reason) {

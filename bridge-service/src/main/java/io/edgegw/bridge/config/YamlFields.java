@@ -1,5 +1,9 @@
 package io.edgegw.bridge.config;
 
+import io.edgegw.bridge.config.YamlTree.Entry;
+import io.edgegw.bridge.config.YamlTree.Mapping;
+import io.edgegw.bridge.config.YamlTree.Scalar;
+import io.edgegw.bridge.config.YamlTree.YNode;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -8,10 +12,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.yaml.snakeyaml.nodes.MappingNode;
-import org.yaml.snakeyaml.nodes.Node;
-import org.yaml.snakeyaml.nodes.NodeTuple;
-import org.yaml.snakeyaml.nodes.ScalarNode;
 
 /**
  * Typed reads of one YAML mapping with located errors: unknown and duplicate keys, missing fields,
@@ -23,29 +23,26 @@ final class YamlFields {
 
   private final Problems problems;
   private final String path;
-  private final Node node;
-  private final Map<String, Node> values = new LinkedHashMap<>();
-  private final Map<String, Node> keys = new LinkedHashMap<>();
+  private final YNode node;
+  private final Map<String, YNode> values = new LinkedHashMap<>();
+  private final Map<String, YNode> keys = new LinkedHashMap<>();
 
-  YamlFields(Problems problems, String path, Node node, Set<String> allowed) {
+  YamlFields(Problems problems, String path, YNode node, Set<String> allowed) {
     this.problems = problems;
     this.path = path;
     this.node = node;
-    if (!(node instanceof MappingNode map)) {
+    if (!(node instanceof Mapping map)) {
       problems.add(node, path, "expected a mapping (key: value lines), got " + kind(node));
       return;
     }
-    for (NodeTuple t : map.getValue()) {
-      if (!(t.getKeyNode() instanceof ScalarNode k)) {
-        problems.add(t.getKeyNode(), path, "keys must be plain names");
+    for (Entry t : map.entries()) {
+      if (!(t.key() instanceof Scalar k)) {
+        problems.add(t.key(), path, "keys must be plain names");
         continue;
       }
-      String key = k.getValue();
+      String key = k.value();
       if (values.containsKey(key)) {
-        problems.add(
-            k,
-            field(key),
-            "duplicate key (first at line " + (keys.get(key).getStartMark().getLine() + 1) + ")");
+        problems.add(k, field(key), "duplicate key (first at line " + keys.get(key).line() + ")");
         continue;
       }
       if (!allowed.contains(key)) {
@@ -55,13 +52,13 @@ final class YamlFields {
             "unknown key" + suggestion(key, allowed) + "; allowed: " + String.join(", ", allowed));
         continue;
       }
-      values.put(key, t.getValueNode());
+      values.put(key, t.value());
       keys.put(key, k);
     }
   }
 
   boolean isMapping() {
-    return node instanceof MappingNode;
+    return node instanceof Mapping;
   }
 
   String field(String key) {
@@ -72,29 +69,29 @@ final class YamlFields {
     return values.containsKey(key);
   }
 
-  Node node(String key) {
+  YNode node(String key) {
     return values.get(key);
   }
 
   /** The line of a key, or of the mapping when absent. */
-  Node at(String key) {
-    Node n = keys.get(key);
+  YNode at(String key) {
+    YNode n = keys.get(key);
     return n != null ? n : node;
   }
 
   private String scalar(String key, boolean required, String expected) {
-    Node n = values.get(key);
+    YNode n = values.get(key);
     if (n == null) {
       if (required) {
         problems.add(node, field(key), "required field is missing; expected " + expected);
       }
       return null;
     }
-    if (!(n instanceof ScalarNode s)) {
+    if (!(n instanceof Scalar s)) {
       problems.add(n, field(key), "expected " + expected + ", got " + kind(n));
       return null;
     }
-    return s.getValue();
+    return s.value();
   }
 
   String text(String key, boolean required) {
@@ -208,12 +205,11 @@ final class YamlFields {
     return null;
   }
 
-  static String kind(Node n) {
-    return switch (n.getNodeId()) {
-      case scalar -> "a value";
-      case sequence -> "a list";
-      case mapping -> "a mapping";
-      case anchor -> "an anchor";
+  static String kind(YNode n) {
+    return switch (n) {
+      case Scalar s -> "a value";
+      case YamlTree.Sequence q -> "a list";
+      case Mapping m -> "a mapping";
     };
   }
 

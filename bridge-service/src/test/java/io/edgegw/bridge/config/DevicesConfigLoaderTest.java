@@ -253,6 +253,15 @@ class DevicesConfigLoaderTest {
   }
 
   @Test
+  void aliasesAreRefusedWithTheirLine() {
+    assertThat(
+            problem("version: 1\npollGroups: { fast: &f 1s, slow: *f }\ndevices: []\n")
+                .getMessage())
+        .isEqualTo(
+            "devices.yaml:2: aliases (*name) are not supported in this file; write the values out");
+  }
+
+  @Test
   void aMissingFileSaysSo() {
     ConfigException e =
         catchThrowableOfType(

@@ -1,0 +1,102 @@
+package io.edgegw.bridge.config;
+
+import java.io.Reader;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.events.AliasEvent;
+import org.yaml.snakeyaml.events.Event;
+import org.yaml.snakeyaml.events.MappingStartEvent;
+import org.yaml.snakeyaml.events.ScalarEvent;
+import org.yaml.snakeyaml.events.SequenceStartEvent;
+
+/**
+ * A light YAML tree that keeps only values and line numbers, built from SnakeYAML's event stream.
+ * SnakeYAML's own node tree keeps position marks that pin parts of the input buffer: a 7 MB device
+ * map (100 devices of 1,000 tags) then needs several hundred MB of heap to load. Repeated strings
+ * (keys, table and type names) are shared.
+ */
+final class YamlTree {
+  private YamlTree() {}
+
+  /** A node of the tree. */
+  sealed interface YNode permits Scalar, Sequence, Mapping {
+    /** 1-based line where the node starts. */
+    int line();
+  }
+
+  /** A plain value. */
+  record Scalar(String value, int line) implements YNode {}
+
+  /** A list. */
+  record Sequence(List<YNode> items, int line) implements YNode {}
+
+  /** A mapping, in file order, duplicates kept (the reader reports them). */
+  record Mapping(List<Entry> entries, int line) implements YNode {}
+
+  /** One key and its value. */
+  record Entry(YNode key, YNode value) {}
+
+  /** A structure problem: an alias, or a document that is not one tree. */
+  static final class Unsupported extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+    final int line;
+
+    Unsupported(String message, int line) {
+      super(message);
+      this.line = line;
+    }
+  }
+
+  /** Parses one document; null for an empty one. Syntax errors surface as SnakeYAML exceptions. */
+  static YNode parse(Reader reader, LoaderOptions options) {
+    Map<String, String> shared = new HashMap<>();
+    Deque<Object[]> stack = new ArrayDeque<>(); // {container node, pending key or null}
+    YNode root = null;
+    for (Event e : new Yaml(options).parse(reader)) {
+      int line = e.getStartMark() == null ? 0 : e.getStartMark().getLine() + 1;
+      YNode done = null;
+      switch (e) {
+        case ScalarEvent s -> done = new Scalar(shared.computeIfAbsent(s.getValue(), v -> v), line);
+        case MappingStartEvent m ->
+            stack.push(new Object[] {new Mapping(new ArrayList<>(), line), null});
+        case SequenceStartEvent q ->
+            stack.push(new Object[] {new Sequence(new ArrayList<>(), line), null});
+        case AliasEvent a ->
+            throw new Unsupported(
+                "aliases (*name) are not supported in this file; write the values out", line);
+        default -> {
+          if (e.is(Event.ID.MappingEnd) || e.is(Event.ID.SequenceEnd)) {
+            done = (YNode) stack.pop()[0];
+          }
+        }
+      }
+      if (done == null) {
+        continue;
+      }
+      if (stack.isEmpty()) {
+        root = done;
+        continue;
+      }
+      Object[] top = stack.peek();
+      switch ((YNode) top[0]) {
+        case Sequence seq -> seq.items().add(done);
+        case Mapping map -> {
+          if (top[1] == null) {
+            top[1] = done;
+          } else {
+            map.entries().add(new Entry((YNode) top[1], done));
+            top[1] = null;
+          }
+        }
+        case Scalar s -> throw new IllegalStateException("a scalar cannot contain nodes");
+      }
+    }
+    return root;
+  }
+}
