@@ -46,7 +46,7 @@ pids+=($!)
 for _ in $(seq 1 600); do [ -s "$WORK/devices.yaml" ] && break; sleep 0.1; done
 [ -s "$WORK/devices.yaml" ] || { echo "fleet did not start; see $WORK/fleet.log" >&2; exit 1; }
 
-java -Xmx192m -XX:+UseSerialGC \
+MALLOC_ARENA_MAX=2 java $(grep -v "^#" "$ROOT/bin/jvm-options") -XX:NativeMemoryTracking=summary \
   -Dquarkus.http.port="$HTTP_PORT" \
   -Dbridge.devices-file="$WORK/devices.yaml" \
   -Dbridge.bus.port="$BUS_PORT" \
@@ -73,6 +73,9 @@ while [ "$(date +%s)" -lt "$end" ]; do
 done
 cpu1=$(awk '{print $14+$15}' "/proc/$BRIDGE/stat"); t1=$(date +%s.%N)
 curl -fs "http://127.0.0.1:$HTTP_PORT/q/metrics" >"$WORK/metrics1.txt"
+# Where the bridge's memory is, for anyone chasing the RSS figure.
+jcmd "$BRIDGE" VM.native_memory summary >"$WORK/nmt.txt" 2>&1 || true
+jcmd "$BRIDGE" GC.heap_info >"$WORK/heap.txt" 2>&1 || true
 
 python3 "$ROOT/bench/bridge_report.py" \
   --before "$WORK/metrics0.txt" --after "$WORK/metrics1.txt" \

@@ -73,7 +73,8 @@ pids+=($!)
 sed "s/15020/$PLANT_PORT/; s/15021/$((PLANT_PORT + 1))/; s/15022/$((PLANT_PORT + 2))/" \
   "$ROOT/bin/plant-devices.yaml" >"$RUN/devices.yaml"
 
-java -Dbridge.devices-file="$RUN/devices.yaml" \
+MALLOC_ARENA_MAX=2 java $(grep -v "^#" "$ROOT/bin/jvm-options") \
+  -Dbridge.devices-file="$RUN/devices.yaml" \
   -Dbridge.bus.port="$BUS_PORT" \
   -Dquarkus.http.port="$HTTP_PORT" \
   -Dquarkus.config.locations="$RUN/secrets/bridge.properties" \

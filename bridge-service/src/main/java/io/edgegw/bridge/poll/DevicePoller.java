@@ -64,9 +64,7 @@ public final class DevicePoller implements Runnable {
   private volatile long lastSuccess;
   private volatile ModbusFault lastFault;
 
-  /**
-   * @param groups every poll group of the configuration, by name
-   */
+  /** A poller whose schedule starts now. */
   public DevicePoller(
       DeviceSpec device,
       Map<String, PollGroup> groups,
@@ -76,6 +74,27 @@ public final class DevicePoller implements Runnable {
       Backoff backoff,
       BatchSink sink,
       PollMetrics metrics) {
+    this(device, groups, channel, clock, pacer, backoff, sink, metrics, 0);
+  }
+
+  /**
+   * @param groups every poll group of the configuration, by name
+   * @param phase fraction of each interval, 0..1, by which this device's grid is shifted; the
+   *     runtime spreads devices evenly so that they do not all wake at the same instant
+   */
+  public DevicePoller(
+      DeviceSpec device,
+      Map<String, PollGroup> groups,
+      ModbusChannel channel,
+      InstantSource clock,
+      Pacer pacer,
+      Backoff backoff,
+      BatchSink sink,
+      PollMetrics metrics,
+      double phase) {
+    if (!(phase >= 0 && phase < 1)) {
+      throw new IllegalArgumentException("phase must be in [0, 1), got " + phase);
+    }
     this.device = device;
     this.channel = channel;
     this.clock = clock;
@@ -95,7 +114,8 @@ public final class DevicePoller implements Runnable {
       }
       List<ReadRequest> requests =
           ReadPlanner.plan(tags, device.maxRegisters(), device.maxBits(), device.maxGap());
-      built.add(new GroupPlan(group, requests, List.copyOf(tags), now));
+      long shift = Math.round(group.interval().toMillis() * phase);
+      built.add(new GroupPlan(group, requests, List.copyOf(tags), now + shift));
     });
     this.plans = List.copyOf(built);
     for (TagSpec t : device.tags()) {

@@ -154,6 +154,25 @@ class DevicePollerTest {
   }
 
   @Test
+  void aPhaseShiftsTheWholeGrid() {
+    FakeTime time = new FakeTime(3);
+    MemoryChannel ch = new MemoryChannel();
+    ch.time = time;
+    new DevicePoller(
+            twoTags(),
+            Map.of("fast", new PollGroup("fast", Duration.ofSeconds(1))),
+            ch,
+            time,
+            time,
+            new Backoff(Duration.ofSeconds(1), Duration.ofSeconds(1), 0, new Random(1)),
+            batches::add,
+            PollMetrics.NONE,
+            0.25)
+        .run();
+    assertThat(time.waits).containsExactly(1_000_250L, 1_001_250L, 1_002_250L);
+  }
+
+  @Test
   void anOverrunSkipsMissedSlotsInsteadOfBurstingThem() {
     FakeTime time = new FakeTime(3);
     MemoryChannel ch = new MemoryChannel();
