@@ -98,8 +98,10 @@ Live bus traffic follows (gw/v1/#). Ctrl-C stops everything.
 
 MSG
 # The operator's credentials go in mosquitto_sub's own options file, not on the command line.
-mkdir -p "$RUN/secrets/cli"
-(umask 077; printf -- '-u operator\n-P %s\n' "$(cat "$RUN/secrets/operator.password")" >"$RUN/secrets/cli/mosquitto_sub")
+mkdir -p "$RUN/secrets/cli" && chmod 700 "$RUN/secrets/cli"
+for tool in mosquitto_sub mosquitto_pub; do
+  (umask 077; printf -- '-p %s\n-u operator\n-P %s\n' "$BUS_PORT" "$(cat "$RUN/secrets/operator.password")" >"$RUN/secrets/cli/$tool")
+done
 XDG_CONFIG_HOME="$RUN/secrets/cli" mosquitto_sub -h 127.0.0.1 -p "$BUS_PORT" -v -t 'gw/v1/#' &
 pids+=($!)
 wait "${pids[-1]}"

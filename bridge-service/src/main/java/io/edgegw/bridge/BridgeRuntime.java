@@ -124,6 +124,8 @@ public class BridgeRuntime {
     // One full collection now lets the JVM give that memory back (MaxHeapFreeRatio) instead of
     // holding it for the life of the process.
     System.gc();
+    // The birth status went out on connect, before the pollers existed; refresh it now.
+    publisher.publishStatus();
     LOG.infof(
         "bridge polling %d device(s), %d request(s) per full cycle, from %s",
         pollers.size(),
