@@ -1,33 +1,48 @@
 package io.edgegw.bridge.config;
 
+import java.io.Serializable;
 import java.util.List;
 import java.util.stream.Collectors;
 
 /**
- * An invalid configuration file. Holds every problem found, each with the file, the line, the field
- * path and what was expected; the message lists them one per line in the form {@code
- * devices.yaml:42: devices[2].tags[5].type: expected one of ..., got 'float'}.
+ * An invalid configuration file: a mistake of the operator, not a fault of the program, so its
+ * message is meant to be printed as it is, without a stack trace. It holds every problem found, in
+ * file order, each with the file, the line, the field path and what was expected; the message lists
+ * them one per line:
+ *
+ * <pre>
+ * devices.yaml:42: devices[2].tags[5].type: expected one of bool, bit, int16, ..., got 'float'
+ * devices.yaml:57: devices[3].unitId: unit id 4 is already used on bus 'line1' by device 'meter-2'
+ * </pre>
+ *
+ * {@link #file()}, {@link #line()} and {@link #field()} describe the first problem.
  */
 public final class ConfigException extends Exception {
-  private static final long serialVersionUID = 1L;
+  private static final long serialVersionUID = 2L;
 
   /**
    * One problem.
    *
    * @param file file name as shown to the operator
-   * @param line 1-based line, 0 when the file as a whole is wrong
+   * @param line 1-based line, 0 when the file as a whole is wrong (unreadable, not YAML text)
    * @param field path of the field, e.g. {@code devices[2].tags[5].type}; empty for the root
    * @param reason what is wrong and the expected form
    */
-  public record Problem(String file, int line, String field, String reason) {
+  public record Problem(String file, int line, String field, String reason)
+      implements Serializable {
     @Override
     public String toString() {
       return file + ":" + line + ": " + (field.isEmpty() ? "" : field + ": ") + reason;
     }
   }
 
-  private final transient List<Problem> problems;
+  private final List<Problem> problems;
 
+  /**
+   * Creates the exception; its message lists the problems one per line.
+   *
+   * @param problems at least one, in the order they are to be reported
+   */
   public ConfigException(List<Problem> problems) {
     super(problems.stream().map(Problem::toString).collect(Collectors.joining("\n")));
     if (problems.isEmpty()) {

@@ -1,14 +1,10 @@
 package io.edgegw.bridge.config;
 
-import io.edgegw.bridge.DataType;
-import io.edgegw.bridge.Deadband;
 import io.edgegw.bridge.DeviceSpec;
 import io.edgegw.bridge.DevicesConfig;
 import io.edgegw.bridge.Endpoint;
 import io.edgegw.bridge.PollGroup;
-import io.edgegw.bridge.RegisterOrder;
 import io.edgegw.bridge.RtuBusSpec;
-import io.edgegw.bridge.Table;
 import io.edgegw.bridge.TagSpec;
 import io.edgegw.bridge.config.YamlTree.Mapping;
 import io.edgegw.bridge.config.YamlTree.Scalar;
@@ -16,31 +12,65 @@ import io.edgegw.bridge.config.YamlTree.Sequence;
 import io.edgegw.bridge.config.YamlTree.YNode;
 import java.io.IOException;
 import java.io.Reader;
+import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
-import java.util.OptionalDouble;
 import java.util.Set;
+import java.util.regex.Pattern;
 import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.error.Mark;
 import org.yaml.snakeyaml.error.MarkedYAMLException;
 import org.yaml.snakeyaml.error.YAMLException;
 
 /**
  * Reads and validates {@code devices.yaml} into a {@link DevicesConfig}. Every problem in the file
- * is reported, each with its line, the field path and the expected form, and nothing is returned
- * unless the whole file is valid: the bridge never starts half-configured. The schema is documented
- * in {@code docs/configuration.md}.
+ * is reported, each with its line, the field path and the expected form (see {@link
+ * ConfigException}), and nothing is returned unless the whole file is valid: the bridge never
+ * starts half-configured.
+ *
+ * <p>The schema, version 1. Defaults, ranges and meanings are in {@code docs/configuration.md};
+ * {@code src/main/resources/devices-example.yaml} uses every key.
+ *
+ * <pre>
+ * version: 1                       # required, must be 1
+ * pollGroups: { NAME: DURATION }   # required, at least one; the first is the default group
+ * rtuBuses:                        # optional
+ *   - { id, port, baud, parity, dataBits, stopBits, interFrameDelay, turnaround }
+ * devices:                         # required
+ *   - id: ...                      # [A-Za-z0-9_.-]{1,64}, unique
+ *     tcp: { host, port }          # exactly one of tcp / rtu
+ *     rtu: { bus }                 # a declared rtuBuses[].id
+ *     unitId, timeout, maxRegisters, maxBits, maxGap
+ *     tags:
+ *       - { name, table, address, type, order, bit, length, scale, offset, unit,
+ *           pollGroup, deadband, heartbeat, spike, writable, min, max }
+ * </pre>
+ *
+ * Durations are an integer and a unit: {@code 250ms}, {@code 1s}, {@code 5m}, {@code 1h}. Unknown
+ * keys, duplicate keys, aliases, merge keys and a second document are errors, so a typo never falls
+ * back to a default silently.
  */
 public final class DevicesConfigLoader {
   private DevicesConfigLoader() {}
+
+  /** The schema version this loader reads. */
+  public static final int VERSION = 1;
+
+  // A site with 100 devices of 1,000 tags writes about 7 MB of YAML.
+  private static final int MAX_CODE_POINTS = 64 * 1024 * 1024;
+  private static final Pattern DEVICE_ID = Pattern.compile("[A-Za-z0-9_.-]{1,64}");
+  private static final Duration MIN_POLL_INTERVAL = Duration.ofMillis(10);
 
   private static final Set<String> ROOT = keys("version", "pollGroups", "rtuBuses", "devices");
   private static final Set<String> BUS =
@@ -49,74 +79,57 @@ public final class DevicesConfigLoader {
       keys("id", "tcp", "rtu", "unitId", "timeout", "maxRegisters", "maxBits", "maxGap", "tags");
   private static final Set<String> TCP = keys("host", "port");
   private static final Set<String> RTU = keys("bus");
-  private static final Set<String> TAG =
-      keys(
-          "name",
-          "table",
-          "address",
-          "type",
-          "order",
-          "bit",
-          "length",
-          "scale",
-          "offset",
-          "unit",
-          "pollGroup",
-          "deadband",
-          "heartbeat",
-          "spike",
-          "writable",
-          "min",
-          "max");
-  private static final List<String> TABLES = List.of("coil", "discrete-input", "holding", "input");
-  private static final List<String> TYPES =
-      List.of(
-          "bool", "bit", "int16", "uint16", "int32", "uint32", "int64", "uint64", "float32",
-          "float64", "string");
-  private static final List<String> ORDERS = List.of("ABCD", "CDAB", "BADC", "DCBA");
-  private static final List<String> PARITIES = List.of("none", "even", "odd");
 
-  private static Set<String> keys(String... names) {
+  static Set<String> keys(String... names) {
     return new LinkedHashSet<>(List.of(names));
   }
 
-  /** Loads the file; its name appears in every problem. */
+  /** How the file spells an enum constant: lower case, '-' for '_' ({@code discrete-input}). */
+  static String spelling(Enum<?> constant) {
+    return constant.name().toLowerCase(Locale.ROOT).replace('_', '-');
+  }
+
+  /**
+   * Loads the file. Problems inside the file name it by its file name ({@code devices.yaml:42:}); a
+   * file that cannot be read at all is named by its full path.
+   *
+   * @param file the UTF-8 YAML file, e.g. {@code /etc/gateway/devices.yaml}
+   * @return the complete, valid configuration
+   * @throws ConfigException listing every problem
+   */
   public static DevicesConfig load(Path file) throws ConfigException {
     String name = file.getFileName() == null ? file.toString() : file.getFileName().toString();
+    if (Files.isDirectory(file)) {
+      throw unreadable(file, "is a directory; expected the path of the devices.yaml file itself");
+    }
     try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
       return parse(name, r);
+    } catch (NoSuchFileException e) {
+      throw unreadable(file, "file not found; mount it there or set bridge.devices-file");
+    } catch (AccessDeniedException e) {
+      throw unreadable(file, "permission denied; the service user must be able to read it");
     } catch (IOException e) {
-      throw new ConfigException(
-          List.of(new ConfigException.Problem(file.toString(), 0, "", "cannot read: " + e)));
+      throw unreadable(file, "cannot read: " + e.getMessage());
     }
   }
 
-  /** Parses YAML text; {@code displayName} names the file in problems. */
+  private static ConfigException unreadable(Path file, String reason) {
+    return new ConfigException(
+        List.of(new ConfigException.Problem(file.toString(), 0, "", reason)));
+  }
+
+  /**
+   * Parses YAML text.
+   *
+   * @param displayName names the file in problems, e.g. {@code devices.yaml}
+   * @param reader the YAML text; not closed here
+   * @return the complete, valid configuration
+   * @throws ConfigException listing every problem
+   */
   public static DevicesConfig parse(String displayName, Reader reader) throws ConfigException {
     Problems problems = new Problems(displayName);
-    LoaderOptions options = new LoaderOptions();
-    options.setAllowDuplicateKeys(true); // reported by YamlFields with both lines
-    options.setMaxAliasesForCollections(10);
-    // A site with 100 devices of 1,000 tags writes about 7 MB of YAML.
-    options.setCodePointLimit(64 * 1024 * 1024);
-    options.setNestingDepthLimit(20);
-    YNode root;
-    try {
-      root = YamlTree.parse(reader, options);
-    } catch (YamlTree.Unsupported e) {
-      problems.add(e.line, "", e.getMessage());
-      problems.throwIfAny();
-      throw new IllegalStateException("unreachable");
-    } catch (MarkedYAMLException e) {
-      int line = e.getProblemMark() != null ? e.getProblemMark().getLine() + 1 : 0;
-      problems.add(line, "", "not valid YAML: " + e.getProblem());
-      problems.throwIfAny();
-      throw new IllegalStateException("unreachable");
-    } catch (YAMLException e) {
-      problems.add(0, "", "not valid YAML: " + e.getMessage());
-      problems.throwIfAny();
-      throw new IllegalStateException("unreachable");
-    }
+    YNode root = tree(reader, problems);
+    problems.throwIfAny();
     if (root == null) {
       problems.add(1, "", "the file is empty; expected version, pollGroups and devices");
       problems.throwIfAny();
@@ -126,11 +139,53 @@ public final class DevicesConfigLoader {
     return config;
   }
 
+  /** The document's tree, or null when it is empty or could not be parsed (then a problem). */
+  private static YNode tree(Reader reader, Problems problems) {
+    LoaderOptions options = new LoaderOptions();
+    // The tree is built from SnakeYAML's event stream, where only this limit applies: the alias
+    // and nesting limits belong to SnakeYAML's composer, which is not used. YamlTree refuses every
+    // alias, and it keeps its own stack, so deep nesting cannot overflow the Java stack.
+    options.setCodePointLimit(MAX_CODE_POINTS);
+    try {
+      return YamlTree.parse(reader, options);
+    } catch (YamlTree.Unsupported e) {
+      problems.add(e.line, "", e.getMessage());
+    } catch (MarkedYAMLException e) {
+      Mark at = e.getProblemMark() != null ? e.getProblemMark() : e.getContextMark();
+      int line = at == null ? 0 : at.getLine() + 1;
+      String reason =
+          "not valid YAML: " + (e.getProblem() != null ? e.getProblem() : e.getContext());
+      Mark context = e.getContextMark();
+      if (e.getProblem() != null && e.getContext() != null && context != null) {
+        int contextLine = context.getLine() + 1;
+        reason +=
+            " (" + e.getContext() + (contextLine != line ? " at line " + contextLine : "") + ")";
+      }
+      problems.add(line, "", reason);
+    } catch (YAMLException e) {
+      problems.add(0, "", unparsable(e));
+    }
+    return null;
+  }
+
+  private static String unparsable(YAMLException e) {
+    // SnakeYAML wraps failures of the reader in a YAMLException.
+    return switch (e.getCause()) {
+      case CharacterCodingException c -> "not UTF-8 text; save the file as UTF-8";
+      case IOException io -> "cannot read: " + io.getMessage();
+      case null, default -> "not valid YAML: " + e.getMessage();
+    };
+  }
+
   /** One pass over the document. */
   private static final class Reading {
     private final Problems problems;
     private final Map<String, PollGroup> groups = new LinkedHashMap<>();
     private final Map<String, RtuBusSpec> buses = new LinkedHashMap<>();
+    // Names declared in the file, valid or not: a reference to a declared but broken group or bus
+    // is not reported a second time as unknown.
+    private final Set<String> declaredGroups = new LinkedHashSet<>();
+    private final Set<String> declaredBuses = new LinkedHashSet<>();
 
     Reading(Problems problems) {
       this.problems = problems;
@@ -141,14 +196,21 @@ public final class DevicesConfigLoader {
       if (!root.isMapping()) {
         return null;
       }
-      Integer version = root.integer("version", null, 0, Integer.MAX_VALUE);
-      if (version != null && version != 1) {
-        problems.add(root.node("version"), "version", "expected 1, got " + version);
-      }
+      version(root);
       pollGroups(root);
       rtuBuses(root);
       List<DeviceSpec> devices = devices(root);
       return new DevicesConfig(groups, buses, devices);
+    }
+
+    private void version(YamlFields root) {
+      String v = root.scalar("version", true, String.valueOf(VERSION));
+      if (v != null && !v.strip().equals(String.valueOf(VERSION))) {
+        problems.add(
+            root.node("version"),
+            "version",
+            "expected " + VERSION + " (the only schema version), got '" + v + "'");
+      }
     }
 
     private void pollGroups(YamlFields root) {
@@ -159,24 +221,34 @@ public final class DevicesConfigLoader {
             "required field is missing; expected a mapping of name to interval, e.g. fast: 1s");
         return;
       }
-      YamlFields map =
-          new YamlFields(
-              problems, "pollGroups", root.node("pollGroups"), namesOf(root.node("pollGroups")));
+      YNode node = root.node("pollGroups");
+      YamlFields map = new YamlFields(problems, "pollGroups", node, namesOf(node));
       if (!map.isMapping()) {
         return;
       }
-      for (String name : namesOf(root.node("pollGroups"))) {
-        Duration d = map.duration(name, null, true);
-        if (d != null) {
-          try {
-            groups.put(name, new PollGroup(name, d));
-          } catch (IllegalArgumentException e) {
-            problems.add(map.node(name), map.field(name), e.getMessage());
-          }
-        }
+      if (map.keys().isEmpty()) {
+        problems.add(
+            node, "pollGroups", "declare at least one poll group, e.g. fast: 1s (got none)");
+        return;
       }
-      if (groups.isEmpty() && problems.isEmpty()) {
-        problems.add(root.node("pollGroups"), "pollGroups", "declare at least one poll group");
+      for (String name : map.keys()) {
+        declaredGroups.add(name);
+        Duration d = map.duration(name, null, true);
+        if (d == null) {
+          continue;
+        }
+        if (d.compareTo(MIN_POLL_INTERVAL) < 0) {
+          problems.add(
+              map.node(name),
+              map.field(name),
+              "expected an interval of at least 10ms, got '" + scalarText(map.node(name)) + "'");
+          continue;
+        }
+        try {
+          groups.put(name, new PollGroup(name, d));
+        } catch (IllegalArgumentException e) {
+          problems.add(map.at(name), map.field(name), e.getMessage());
+        }
       }
     }
 
@@ -185,6 +257,7 @@ public final class DevicesConfigLoader {
         return;
       }
       List<YNode> items = list(root.node("rtuBuses"), "rtuBuses");
+      Map<String, String> busOfPort = new HashMap<>();
       for (int i = 0; i < items.size(); i++) {
         String path = "rtuBuses[" + i + "]";
         YamlFields b = new YamlFields(problems, path, items.get(i), BUS);
@@ -196,14 +269,30 @@ public final class DevicesConfigLoader {
         String port = b.text("port", true);
         Integer baud = b.integer("baud", 9600, 300, 921_600);
         RtuBusSpec.Parity parity =
-            b.choice("parity", RtuBusSpec.Parity.class, RtuBusSpec.Parity.NONE, PARITIES);
+            b.choice(
+                "parity",
+                RtuBusSpec.Parity.values(),
+                DevicesConfigLoader::spelling,
+                RtuBusSpec.Parity.NONE);
         Integer dataBits = b.integer("dataBits", 8, 7, 8);
         Integer stopBits = b.integer("stopBits", 1, 1, 2);
         Duration ifd = b.duration("interFrameDelay", null, false);
         Duration turnaround = b.duration("turnaround", Duration.ZERO, false);
-        if (id != null && buses.containsKey(id)) {
+        if (id != null && !declaredBuses.add(id)) {
           problems.add(b.node("id"), b.field("id"), "duplicate bus id '" + id + "'");
-          continue;
+        }
+        if (port != null) {
+          String other = busOfPort.putIfAbsent(port, id);
+          if (other != null) {
+            problems.add(
+                b.node("port"),
+                b.field("port"),
+                "port "
+                    + port
+                    + " is already used by bus '"
+                    + other
+                    + "'; one bus per serial line");
+          }
         }
         if (problems.size() > before) {
           continue;
@@ -225,8 +314,10 @@ public final class DevicesConfigLoader {
         return out;
       }
       List<YNode> items = list(root.node("devices"), "devices");
-      Set<String> ids = new HashSet<>();
+      Map<String, String> pathOfId = new HashMap<>();
       Map<String, Map<Integer, String>> unitsOnBus = new HashMap<>();
+      String defaultGroup = declaredGroups.isEmpty() ? null : declaredGroups.iterator().next();
+      TagReader tagReader = new TagReader(problems, groups.keySet(), declaredGroups, defaultGroup);
       for (int i = 0; i < items.size(); i++) {
         String path = "devices[" + i + "]";
         YamlFields d = new YamlFields(problems, path, items.get(i), DEVICE);
@@ -234,35 +325,22 @@ public final class DevicesConfigLoader {
           continue;
         }
         int before = problems.size();
-        String id = d.text("id", true);
-        if (id != null && !ids.add(id)) {
-          problems.add(d.node("id"), d.field("id"), "duplicate device id '" + id + "'");
-        }
+        String id = deviceId(d, path, pathOfId);
         Endpoint endpoint = endpoint(d);
         Integer unit = d.integer("unitId", 1, 0, 247);
-        Duration timeout = d.duration("timeout", Duration.ofSeconds(1), false);
+        Duration timeout = d.positiveDuration("timeout", Duration.ofSeconds(1));
         Integer maxRegisters = d.integer("maxRegisters", 125, 1, 125);
         Integer maxBits = d.integer("maxBits", 2000, 1, 2000);
         Integer maxGap = d.integer("maxGap", 8, 0, 125);
         if (endpoint instanceof Endpoint.Rtu rtu && unit != null) {
-          String other =
-              unitsOnBus.computeIfAbsent(rtu.busId(), k -> new HashMap<>()).putIfAbsent(unit, id);
-          if (other != null) {
-            problems.add(
-                d.at("unitId"),
-                d.field("unitId"),
-                "unit id "
-                    + unit
-                    + " is already used on bus '"
-                    + rtu.busId()
-                    + "' by device '"
-                    + other
-                    + "'");
-          }
+          rtuUnit(d, rtu, unit, id != null ? "device '" + id + "'" : path, unitsOnBus);
         }
         List<TagSpec> tags =
-            tags(d, maxRegisters == null ? 125 : maxRegisters, maxBits == null ? 2000 : maxBits);
-        if (problems.size() > before) {
+            tagReader.read(
+                d, maxRegisters == null ? 125 : maxRegisters, maxBits == null ? 2000 : maxBits);
+        // endpoint is null without a problem here only for a declared bus that failed to load,
+        // which is reported where the bus is declared.
+        if (problems.size() > before || endpoint == null) {
           continue;
         }
         try {
@@ -274,14 +352,69 @@ public final class DevicesConfigLoader {
       return out;
     }
 
+    private String deviceId(YamlFields d, String path, Map<String, String> pathOfId) {
+      String id = d.text("id", true);
+      if (id == null) {
+        return null;
+      }
+      if (!DEVICE_ID.matcher(id).matches()) {
+        problems.add(
+            d.node("id"),
+            d.field("id"),
+            "expected 1 to 64 of A-Z a-z 0-9 _ . - (the id becomes an MQTT topic level), got '"
+                + id
+                + "'");
+        return null;
+      }
+      String first = pathOfId.putIfAbsent(id, path);
+      if (first != null) {
+        problems.add(
+            d.node("id"),
+            d.field("id"),
+            "duplicate device id '" + id + "' (first at " + first + ")");
+      }
+      return id;
+    }
+
+    private void rtuUnit(
+        YamlFields d,
+        Endpoint.Rtu rtu,
+        int unit,
+        String device,
+        Map<String, Map<Integer, String>> unitsOnBus) {
+      if (unit == 0) {
+        // On a serial line, address 0 is the broadcast: every unit obeys, none answers a read.
+        problems.add(
+            d.at("unitId"),
+            d.field("unitId"),
+            "unit id 0 is the RTU broadcast address and never answers; expected 1..247");
+        return;
+      }
+      String other =
+          unitsOnBus.computeIfAbsent(rtu.busId(), k -> new HashMap<>()).putIfAbsent(unit, device);
+      if (other != null) {
+        problems.add(
+            d.at("unitId"),
+            d.field("unitId"),
+            "unit id " + unit + " is already used on bus '" + rtu.busId() + "' by " + other);
+      }
+    }
+
     private Endpoint endpoint(YamlFields d) {
       boolean tcp = d.has("tcp");
       boolean rtu = d.has("rtu");
-      if (tcp == rtu) {
+      if (tcp && rtu) {
         problems.add(
-            d.at(tcp ? "rtu" : "id"),
-            d.field(tcp ? "rtu" : "tcp"),
-            "a device needs exactly one of 'tcp: {host, port}' or 'rtu: {bus}'");
+            d.at("rtu"),
+            d.field("rtu"),
+            "a device has exactly one of 'tcp: {host, port}' or 'rtu: {bus}', not both");
+        return null;
+      }
+      if (!tcp && !rtu) {
+        problems.add(
+            d.at("id"),
+            d.field("tcp"),
+            "required field is missing; a device needs one of 'tcp: {host, port}' or 'rtu: {bus}'");
         return null;
       }
       if (tcp) {
@@ -298,168 +431,21 @@ public final class DevicesConfigLoader {
         return null;
       }
       String bus = r.text("bus", true);
-      if (bus != null && !buses.containsKey(bus)) {
-        problems.add(
-            r.node("bus"),
-            r.field("bus"),
-            "unknown RTU bus '" + bus + "'; declared: " + String.join(", ", buses.keySet()));
+      if (bus == null || !declaredBuses.contains(bus)) {
+        if (bus != null) {
+          problems.add(
+              r.node("bus"),
+              r.field("bus"),
+              "unknown RTU bus '"
+                  + bus
+                  + "'; "
+                  + (declaredBuses.isEmpty()
+                      ? "no rtuBuses are declared"
+                      : "declared: " + String.join(", ", declaredBuses)));
+        }
         return null;
       }
-      return bus == null ? null : new Endpoint.Rtu(bus);
-    }
-
-    private List<TagSpec> tags(YamlFields d, int maxRegisters, int maxBits) {
-      List<TagSpec> out = new ArrayList<>();
-      if (!d.has("tags")) {
-        problems.add(
-            d.at("tags"), d.field("tags"), "required field is missing; expected a list of tags");
-        return out;
-      }
-      List<YNode> items = list(d.node("tags"), d.field("tags"));
-      Set<String> names = new HashSet<>();
-      for (int i = 0; i < items.size(); i++) {
-        String path = d.field("tags") + "[" + i + "]";
-        YamlFields t = new YamlFields(problems, path, items.get(i), TAG);
-        if (!t.isMapping()) {
-          continue;
-        }
-        int before = problems.size();
-        String name = t.text("name", true);
-        if (name != null && !names.add(name)) {
-          problems.add(
-              t.node("name"), t.field("name"), "duplicate tag name '" + name + "' in this device");
-        }
-        Table table = t.choice("table", Table.class, null, TABLES);
-        Integer address = t.integer("address", null, 0, 65535);
-        DataType type = t.choice("type", DataType.class, null, TYPES);
-        RegisterOrder order = t.choice("order", RegisterOrder.class, RegisterOrder.ABCD, ORDERS);
-        Integer bit = null;
-        if (type == DataType.BIT) {
-          bit = t.integer("bit", null, 0, 15);
-        } else if (t.has("bit")) {
-          problems.add(t.at("bit"), t.field("bit"), "only a tag of type bit takes 'bit'");
-        }
-        Integer length = null;
-        if (type == DataType.STRING) {
-          length = t.integer("length", null, 1, 125);
-        } else if (t.has("length")) {
-          problems.add(
-              t.at("length"), t.field("length"), "only a tag of type string takes 'length'");
-        }
-        Double scale = t.number("scale", 1.0);
-        if (scale != null && scale == 0) {
-          problems.add(t.node("scale"), t.field("scale"), "scale must not be 0");
-        }
-        Double offset = t.number("offset", 0.0);
-        String unit = t.text("unit", false);
-        String group = t.text("pollGroup", false);
-        if (group == null && !t.has("pollGroup")) {
-          group = groups.isEmpty() ? null : groups.keySet().iterator().next();
-        } else if (group != null && !groups.containsKey(group)) {
-          problems.add(
-              t.node("pollGroup"),
-              t.field("pollGroup"),
-              "unknown poll group '"
-                  + group
-                  + "'; declared: "
-                  + String.join(", ", groups.keySet()));
-        }
-        Deadband deadband = deadband(t);
-        Duration heartbeat = t.duration("heartbeat", null, false);
-        Double spike = t.number("spike", null);
-        if (spike != null && spike <= 0) {
-          problems.add(t.node("spike"), t.field("spike"), "spike limit must be > 0");
-        }
-        Boolean writable = t.bool("writable", false);
-        Double min = t.number("min", null);
-        Double max = t.number("max", null);
-        if (table != null && Boolean.TRUE.equals(writable) && !table.isProtocolWritable()) {
-          problems.add(
-              t.at("writable"),
-              t.field("writable"),
-              "a tag in table "
-                  + TABLES.get(table.ordinal())
-                  + " cannot be written; only coil and holding can");
-        }
-        if ((min != null || max != null) && !Boolean.TRUE.equals(writable)) {
-          problems.add(
-              t.at(min != null ? "min" : "max"),
-              t.field(min != null ? "min" : "max"),
-              "min/max limit writes; set 'writable: true' or remove them");
-        }
-        if (min != null && max != null && min > max) {
-          problems.add(t.node("min"), t.field("min"), "min " + min + " is greater than max " + max);
-        }
-        if (table != null && type != null && table.isBitTable() != (type == DataType.BOOL)) {
-          problems.add(
-              t.node("type"),
-              t.field("type"),
-              table.isBitTable()
-                  ? "a tag in table " + TABLES.get(table.ordinal()) + " must be of type bool"
-                  : "type bool is only for coil and discrete-input; for one bit of a register use type bit");
-        }
-        int width = type == null ? 1 : type.width(length == null ? 1 : length);
-        if (table != null && width > (table.isBitTable() ? maxBits : maxRegisters)) {
-          problems.add(
-              t.node("type"),
-              t.field("type"),
-              "spans " + width + " registers, more than the device's maxRegisters " + maxRegisters);
-        }
-        if (address != null && address + width - 1 > 65535) {
-          problems.add(
-              t.node("address"),
-              t.field("address"),
-              "tag runs past address 65535 (" + width + " registers from " + address + ")");
-        }
-        if (problems.size() > before) {
-          continue;
-        }
-        try {
-          out.add(
-              new TagSpec(
-                  name,
-                  table,
-                  address,
-                  type,
-                  order,
-                  bit == null ? 0 : bit,
-                  width,
-                  scale,
-                  offset,
-                  unit,
-                  group,
-                  deadband,
-                  heartbeat,
-                  spike == null ? OptionalDouble.empty() : OptionalDouble.of(spike),
-                  writable,
-                  min == null ? OptionalDouble.empty() : OptionalDouble.of(min),
-                  max == null ? OptionalDouble.empty() : OptionalDouble.of(max)));
-        } catch (IllegalArgumentException | NullPointerException e) {
-          problems.add(items.get(i), path, e.getMessage());
-        }
-      }
-      return out;
-    }
-
-    private Deadband deadband(YamlFields t) {
-      if (!t.has("deadband")) {
-        return Deadband.NONE;
-      }
-      YNode n = t.node("deadband");
-      String s = n instanceof Scalar sc ? sc.value().strip() : null;
-      String expected = "expected an absolute amount like 0.5 or a percentage like '2%'";
-      if (s == null) {
-        problems.add(n, t.field("deadband"), expected + ", got " + YamlFields.kind(n));
-        return null;
-      }
-      boolean percent = s.endsWith("%");
-      try {
-        double v = Double.parseDouble(percent ? s.substring(0, s.length() - 1).strip() : s);
-        return new Deadband(percent ? Deadband.Kind.PERCENT : Deadband.Kind.ABSOLUTE, v);
-      } catch (IllegalArgumentException e) {
-        problems.add(n, t.field("deadband"), expected + ", got '" + s + "'");
-        return null;
-      }
+      return new Endpoint.Rtu(bus);
     }
 
     private List<YNode> list(YNode node, String path) {
@@ -481,6 +467,10 @@ public final class DevicesConfigLoader {
         }
       }
       return names;
+    }
+
+    private static String scalarText(YNode node) {
+      return node instanceof Scalar s ? s.value() : "";
     }
   }
 }

@@ -30,6 +30,7 @@ final class Problems {
     return list.size();
   }
 
+  /** Throws when anything was found: by line, and in the order found within a line. */
   void throwIfAny() throws ConfigException {
     if (!list.isEmpty()) {
       List<ConfigException.Problem> sorted = new ArrayList<>(list);

@@ -7,9 +7,11 @@ import java.util.Deque;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.events.AliasEvent;
+import org.yaml.snakeyaml.events.DocumentStartEvent;
 import org.yaml.snakeyaml.events.Event;
 import org.yaml.snakeyaml.events.MappingStartEvent;
 import org.yaml.snakeyaml.events.ScalarEvent;
@@ -23,6 +25,9 @@ import org.yaml.snakeyaml.events.SequenceStartEvent;
  */
 final class YamlTree {
   private YamlTree() {}
+
+  /** The plain scalars YAML reads as null. */
+  private static final Set<String> NULLS = Set.of("", "~", "null", "Null", "NULL");
 
   /** A node of the tree. */
   sealed interface YNode permits Scalar, Sequence, Mapping {
@@ -42,7 +47,7 @@ final class YamlTree {
   /** One key and its value. */
   record Entry(YNode key, YNode value) {}
 
-  /** A structure problem: an alias, or a document that is not one tree. */
+  /** A structure problem: an alias, or a second document in the stream. */
   static final class Unsupported extends RuntimeException {
     private static final long serialVersionUID = 1L;
     final int line;
@@ -53,16 +58,33 @@ final class YamlTree {
     }
   }
 
-  /** Parses one document; null for an empty one. Syntax errors surface as SnakeYAML exceptions. */
+  /**
+   * Parses one document; null for an empty one (nothing, only comments, or a plain {@code ---},
+   * {@code ~} or {@code null}). Syntax errors surface as SnakeYAML exceptions.
+   */
   static YNode parse(Reader reader, LoaderOptions options) {
     Map<String, String> shared = new HashMap<>();
     Deque<Object[]> stack = new ArrayDeque<>(); // {container node, pending key or null}
     YNode root = null;
+    boolean rootIsNull = false;
+    int documents = 0;
     for (Event e : new Yaml(options).parse(reader)) {
       int line = e.getStartMark() == null ? 0 : e.getStartMark().getLine() + 1;
       YNode done = null;
       switch (e) {
-        case ScalarEvent s -> done = new Scalar(shared.computeIfAbsent(s.getValue(), v -> v), line);
+        case DocumentStartEvent d -> {
+          // The event stream carries any number of documents; without this check a second one
+          // would silently replace the first.
+          if (++documents > 1) {
+            throw new Unsupported(
+                "a second YAML document starts here; this file holds exactly one (remove the '---')",
+                line);
+          }
+        }
+        case ScalarEvent s -> {
+          done = new Scalar(shared.computeIfAbsent(s.getValue(), v -> v), line);
+          rootIsNull = stack.isEmpty() && s.isPlain() && NULLS.contains(s.getValue());
+        }
         case MappingStartEvent m ->
             stack.push(new Object[] {new Mapping(new ArrayList<>(), line), null});
         case SequenceStartEvent q ->
@@ -80,7 +102,7 @@ final class YamlTree {
         continue;
       }
       if (stack.isEmpty()) {
-        root = done;
+        root = rootIsNull ? null : done;
         continue;
       }
       Object[] top = stack.peek();
