@@ -74,6 +74,14 @@ class BridgeIT {
     return last;
   }
 
+  private static double metric(String series) {
+    String body = given().when().get("/q/metrics").then().statusCode(200).extract().asString();
+    return body.lines()
+        .filter(l -> l.startsWith(series))
+        .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)))
+        .sum();
+  }
+
   private static CommandResult command(String verb, Map<String, Object> args) throws Exception {
     String id = "it-" + IDS.incrementAndGet();
     Command cmd = Command.of(id, "bridge", verb, args, System.currentTimeMillis() + 10_000);
@@ -233,6 +241,11 @@ class BridgeIT {
           .atMost(DEADLINE)
           .untilAsserted(
               () -> assertThat(latest("flaky").get("level").q()).isEqualTo(Quality.STALE));
+      assertThat(metric("bridge_errors_total{device=\"flaky\",kind=\"TIMEOUT\"}"))
+          .isGreaterThanOrEqualTo(1);
+      assertThat(metric("bridge_errors_total{device=\"steady\""))
+          .as("the healthy device has no errors")
+          .isZero();
     } finally {
       PlantResource.flaky.setFault(ModbusTcpSimulator.Fault.none());
     }
@@ -253,6 +266,9 @@ class BridgeIT {
       await()
           .atMost(DEADLINE)
           .untilAsserted(() -> assertThat(latest("flaky").get("level").q()).isEqualTo(Quality.BAD));
+      assertThat(metric("bridge_errors_total{device=\"flaky\",kind=\"EXCEPTION_RESPONSE\"}"))
+          .isGreaterThanOrEqualTo(1);
+      assertThat(metric("bridge_samples_published_total")).isPositive();
     } finally {
       PlantResource.flaky.setFault(ModbusTcpSimulator.Fault.none());
     }
