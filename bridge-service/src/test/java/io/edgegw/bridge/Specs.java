@@ -10,16 +10,30 @@ public final class Specs {
 
   /** A read-only tag with defaults: order ABCD, no scaling, no deadband, group "fast". */
   public static TagSpec tag(String name, Table table, int address, DataType type) {
+    return shaped(name, table, address, type, RegisterOrder.ABCD, 0, type.width(1), 1.0, 0.0);
+  }
+
+  /** A read-only tag of any shape: order, bit, length, scale and offset as given. */
+  public static TagSpec shaped(
+      String name,
+      Table table,
+      int address,
+      DataType type,
+      RegisterOrder order,
+      int bit,
+      int length,
+      double scale,
+      double offset) {
     return new TagSpec(
         name,
         table,
         address,
         type,
-        RegisterOrder.ABCD,
-        0,
-        type.width(1),
-        1.0,
-        0.0,
+        order,
+        bit,
+        length,
+        scale,
+        offset,
         "",
         "fast",
         Deadband.NONE,

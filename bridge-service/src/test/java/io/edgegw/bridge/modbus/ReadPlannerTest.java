@@ -5,14 +5,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.edgegw.bridge.DataType;
-import io.edgegw.bridge.Deadband;
 import io.edgegw.bridge.RegisterOrder;
+import io.edgegw.bridge.Specs;
 import io.edgegw.bridge.Table;
 import io.edgegw.bridge.TagSpec;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import java.util.OptionalDouble;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
@@ -23,24 +22,8 @@ class ReadPlannerTest {
   }
 
   private static TagSpec str(String name, int address, int length) {
-    return new TagSpec(
-        name,
-        Table.HOLDING,
-        address,
-        DataType.STRING,
-        RegisterOrder.ABCD,
-        0,
-        length,
-        1,
-        0,
-        "",
-        "fast",
-        Deadband.NONE,
-        null,
-        OptionalDouble.empty(),
-        false,
-        OptionalDouble.empty(),
-        OptionalDouble.empty());
+    return Specs.shaped(
+        name, Table.HOLDING, address, DataType.STRING, RegisterOrder.ABCD, 0, length, 1, 0);
   }
 
   private static String shape(List<ReadRequest> plan) {
@@ -116,24 +99,7 @@ class ReadPlannerTest {
   @Test
   void overlappingTagsShareARequest() {
     TagSpec bit3 =
-        new TagSpec(
-            "b3",
-            Table.HOLDING,
-            5,
-            DataType.BIT,
-            RegisterOrder.ABCD,
-            3,
-            1,
-            1,
-            0,
-            "",
-            "fast",
-            Deadband.NONE,
-            null,
-            OptionalDouble.empty(),
-            false,
-            OptionalDouble.empty(),
-            OptionalDouble.empty());
+        Specs.shaped("b3", Table.HOLDING, 5, DataType.BIT, RegisterOrder.ABCD, 3, 1, 1, 0);
     TagSpec word = reg("w", 5, DataType.UINT16);
     TagSpec wide = reg("f", 4, DataType.FLOAT64);
     var plan = ReadPlanner.plan(List.of(bit3, word, wide), 125, 2000, 0);

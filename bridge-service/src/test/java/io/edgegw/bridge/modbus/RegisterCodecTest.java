@@ -4,12 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.edgegw.bridge.DataType;
-import io.edgegw.bridge.Deadband;
 import io.edgegw.bridge.RegisterOrder;
+import io.edgegw.bridge.Specs;
 import io.edgegw.bridge.Table;
 import io.edgegw.bridge.TagSpec;
 import java.math.BigInteger;
-import java.util.OptionalDouble;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -23,24 +22,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 class RegisterCodecTest {
 
   static TagSpec tag(DataType type, RegisterOrder order, double scale, double offset, int length) {
-    return new TagSpec(
-        "t",
-        Table.HOLDING,
-        0,
-        type,
-        order,
-        0,
-        type.width(length),
-        scale,
-        offset,
-        "",
-        "g",
-        Deadband.NONE,
-        null,
-        OptionalDouble.empty(),
-        true,
-        OptionalDouble.empty(),
-        OptionalDouble.empty());
+    return Specs.shaped("t", Table.HOLDING, 0, type, order, 0, type.width(length), scale, offset);
   }
 
   static TagSpec tag(DataType type, RegisterOrder order) {
@@ -188,24 +170,7 @@ class RegisterCodecTest {
   void bitsOfARegister() {
     for (int bit = 0; bit < 16; bit++) {
       TagSpec t =
-          new TagSpec(
-              "b",
-              Table.HOLDING,
-              0,
-              DataType.BIT,
-              RegisterOrder.ABCD,
-              bit,
-              1,
-              1,
-              0,
-              "",
-              "g",
-              Deadband.NONE,
-              null,
-              OptionalDouble.empty(),
-              true,
-              OptionalDouble.empty(),
-              OptionalDouble.empty());
+          Specs.shaped("b", Table.HOLDING, 0, DataType.BIT, RegisterOrder.ABCD, bit, 1, 1, 0);
       short only = (short) (1 << bit);
       assertThat(RegisterCodec.decode(t, w(only), 0)).as("bit %d set", bit).isEqualTo(true);
       assertThat(RegisterCodec.decode(t, w(~only), 0)).as("bit %d clear", bit).isEqualTo(false);
