@@ -4,6 +4,17 @@ import com.ghgande.j2mod.modbus.ModbusException;
 import com.ghgande.j2mod.modbus.ModbusIOException;
 import com.ghgande.j2mod.modbus.ModbusSlaveException;
 import com.ghgande.j2mod.modbus.facade.AbstractModbusMaster;
+import com.ghgande.j2mod.modbus.io.ModbusTransaction;
+import com.ghgande.j2mod.modbus.msg.ModbusRequest;
+import com.ghgande.j2mod.modbus.msg.ModbusResponse;
+import com.ghgande.j2mod.modbus.msg.ReadCoilsRequest;
+import com.ghgande.j2mod.modbus.msg.ReadCoilsResponse;
+import com.ghgande.j2mod.modbus.msg.ReadInputDiscretesRequest;
+import com.ghgande.j2mod.modbus.msg.ReadInputDiscretesResponse;
+import com.ghgande.j2mod.modbus.msg.ReadInputRegistersRequest;
+import com.ghgande.j2mod.modbus.msg.ReadInputRegistersResponse;
+import com.ghgande.j2mod.modbus.msg.ReadMultipleRegistersRequest;
+import com.ghgande.j2mod.modbus.msg.ReadMultipleRegistersResponse;
 import com.ghgande.j2mod.modbus.procimg.InputRegister;
 import com.ghgande.j2mod.modbus.procimg.Register;
 import com.ghgande.j2mod.modbus.procimg.SimpleRegister;
@@ -18,6 +29,15 @@ import java.util.function.Supplier;
  * is the bus's, shared by all units on the line under the bus lock.
  */
 final class J2modChannel implements ModbusChannel {
+
+  /** An answer that is well formed but not the answer to our request (another unit). */
+  private static final class MismatchedAnswer extends ModbusIOException {
+    private static final long serialVersionUID = 1L;
+
+    MismatchedAnswer(String message) {
+      super(message);
+    }
+  }
 
   /** One request's work against the connected master. */
   private interface Call<T> {
@@ -59,8 +79,17 @@ final class J2modChannel implements ModbusChannel {
     return call(m -> {
       InputRegister[] regs =
           switch (request.table()) {
-            case HOLDING -> m.readMultipleRegisters(unitId, request.address(), request.count());
-            case INPUT -> m.readInputRegisters(unitId, request.address(), request.count());
+            case HOLDING ->
+                ((ReadMultipleRegistersResponse)
+                        exchange(
+                            m,
+                            new ReadMultipleRegistersRequest(request.address(), request.count())))
+                    .getRegisters();
+            case INPUT ->
+                ((ReadInputRegistersResponse)
+                        exchange(
+                            m, new ReadInputRegistersRequest(request.address(), request.count())))
+                    .getRegisters();
             case COIL, DISCRETE_INPUT ->
                 throw new IllegalArgumentException("not a register table: " + request.table());
           };
@@ -84,8 +113,15 @@ final class J2modChannel implements ModbusChannel {
     return call(m -> {
       BitVector bits =
           switch (request.table()) {
-            case COIL -> m.readCoils(unitId, request.address(), request.count());
-            case DISCRETE_INPUT -> m.readInputDiscretes(unitId, request.address(), request.count());
+            case COIL ->
+                ((ReadCoilsResponse)
+                        exchange(m, new ReadCoilsRequest(request.address(), request.count())))
+                    .getCoils();
+            case DISCRETE_INPUT ->
+                ((ReadInputDiscretesResponse)
+                        exchange(
+                            m, new ReadInputDiscretesRequest(request.address(), request.count())))
+                    .getDiscretes();
             case HOLDING, INPUT ->
                 throw new IllegalArgumentException("not a bit table: " + request.table());
           };
@@ -124,6 +160,40 @@ final class J2modChannel implements ModbusChannel {
   @Override
   public short readHolding(int address) throws ModbusFault {
     return call(m -> m.readMultipleRegisters(unitId, address, 1)[0].toShort());
+  }
+
+  /**
+   * Sends a read and returns its answer, checked: j2mod's facade accepts an answer that names
+   * another unit id and returns its values, which on a gateway or a shared line would attribute one
+   * device's data to another.
+   */
+  private ModbusResponse exchange(AbstractModbusMaster master, ModbusRequest request)
+      throws ModbusException {
+    request.setUnitID(unitId);
+    ModbusTransaction tx = master.getTransport().createTransaction();
+    tx.setRequest(request);
+    tx.setRetries(1);
+    tx.setCheckingValidity(true);
+    tx.execute();
+    ModbusResponse response = tx.getResponse();
+    if (response == null) {
+      throw new ModbusIOException("no answer");
+    }
+    if (response.getUnitID() != unitId) {
+      throw new MismatchedAnswer(
+          "answer names unit " + response.getUnitID() + ", the request was for unit " + unitId);
+    }
+    if (response instanceof com.ghgande.j2mod.modbus.msg.ExceptionResponse e) {
+      throw new ModbusSlaveException(e.getExceptionCode());
+    }
+    if (response.getFunctionCode() != request.getFunctionCode()) {
+      throw new MismatchedAnswer(
+          "answer has function "
+              + response.getFunctionCode()
+              + ", the request "
+              + request.getFunctionCode());
+    }
+    return response;
   }
 
   private <T> T call(Call<T> call) throws ModbusFault {
@@ -167,6 +237,7 @@ final class J2modChannel implements ModbusChannel {
       // j2mod makes a new transaction in connect() with its default of 5 retries; a single
       // attempt keeps a dead device to one timeout per poll. Retrying is the poller's job.
       fresh.setRetries(1);
+      fresh.setCheckingValidity(true);
     } catch (Exception e) {
       fresh.disconnect();
       throw new ModbusFault(Kind.DISCONNECTED, 0, deviceId + ": cannot connect: " + e, e);
@@ -177,7 +248,7 @@ final class J2modChannel implements ModbusChannel {
   private ModbusFault classify(ModbusException e) {
     String text = String.valueOf(e.getMessage()).toLowerCase(Locale.ROOT);
     Kind kind;
-    if (text.contains("crc") || text.contains("checksum")) {
+    if (e instanceof MismatchedAnswer || text.contains("crc") || text.contains("checksum")) {
       kind = Kind.CRC;
     } else if (text.contains("timeout") || text.contains("timed out")) {
       kind = Kind.TIMEOUT;
