@@ -1,98 +1,148 @@
 package io.edgegw.bridge.modbus;
 
+import io.edgegw.bridge.DataType;
 import io.edgegw.bridge.RegisterOrder;
 import io.edgegw.bridge.TagSpec;
+import java.math.BigDecimal;
 import java.math.BigInteger;
+import java.math.RoundingMode;
 import java.nio.charset.StandardCharsets;
+import java.util.Locale;
 
 /**
- * Turns registers into tag values and back. Pure. Byte order: on the wire each register is
- * big-endian; {@link RegisterOrder} says how the value's bytes A (most significant) .. are spread
- * over the registers. Numbers are then scaled: value = raw × scale + offset.
+ * Turns the registers of a read into tag values, and values into registers for a write. Pure.
+ *
+ * <p>On the wire every register is big-endian. {@link RegisterOrder} says how the bytes of a
+ * multi-register value are spread over its registers ({@code A} is the most significant byte):
+ * {@code ABCD} big-endian, {@code CDAB} registers reversed, {@code BADC} bytes swapped inside each
+ * register, {@code DCBA} both. 64-bit values reverse all four registers; 16-bit values honour only
+ * the byte swap. Numbers are then scaled: value = raw × scale + offset.
+ *
+ * <p>Decoded values are a {@code Long} for an integer type without scaling (a {@code BigInteger}
+ * for uint64 above {@code Long.MAX_VALUE}), a {@code Double} for float types and for any scaled
+ * value, a {@code Boolean} for {@code BIT} and a {@code String} for {@code STRING}.
+ *
+ * <p>{@code BIT} ignores the order: bit 0 is the least significant bit of the register value as
+ * transmitted. {@code STRING} holds two ASCII characters per register, the first in the high byte;
+ * {@code BADC} and {@code DCBA} swap the two, and the register order is never reversed.
  */
 public final class RegisterCodec {
   private RegisterCodec() {}
 
   private static final BigInteger TWO_64 = BigInteger.ONE.shiftLeft(64);
 
+  /** Range of an integer type, for the write check. */
+  private record IntRange(BigInteger min, BigInteger max) {
+    static IntRange of(long min, long max) {
+      return new IntRange(BigInteger.valueOf(min), BigInteger.valueOf(max));
+    }
+  }
+
   /**
-   * Decodes a register-table tag.
+   * Decodes one register-table tag from the registers of its request.
    *
+   * @param tag a tag of a register table (any type but {@code BOOL})
    * @param words the registers of the request
    * @param offset index in {@code words} of the tag's first register
-   * @return Long for unscaled integers (BigInteger for uint64 above Long.MAX_VALUE), Double for
-   *     floats and scaled values, Boolean for BIT, String for STRING
-   * @throws IllegalArgumentException if the tag is a bit-table tag or the words are too few
+   * @return the value; see the class comment for its Java type
+   * @throws IllegalArgumentException if the tag is a {@code BOOL} or the words end before the tag
    */
   public static Object decode(TagSpec tag, short[] words, int offset) {
-    if (offset < 0 || offset + tag.width() > words.length) {
+    int width = width(tag);
+    if (offset < 0 || offset > words.length - width) {
       throw new IllegalArgumentException(
           "tag "
               + tag.name()
               + " needs "
-              + tag.width()
+              + width
               + " registers at "
               + offset
               + ", have "
               + words.length);
     }
+    RegisterOrder order = tag.order();
     return switch (tag.type()) {
       case BOOL ->
-          throw new IllegalArgumentException("bool tag " + tag.name() + " is read as bits");
-      case BIT -> ((words[offset] >> tag.bit()) & 1) == 1;
-      case STRING -> string(words, offset, tag.width(), tag.order().swapsBytes());
-      case INT16 -> scale(tag, (long) (short) raw16(words[offset], tag.order()));
-      case UINT16 -> scale(tag, (long) (raw16(words[offset], tag.order()) & 0xFFFF));
-      case INT32 -> scale(tag, (long) (int) assemble(words, offset, 2, tag.order()));
-      case UINT32 -> scale(tag, assemble(words, offset, 2, tag.order()) & 0xFFFF_FFFFL);
-      case INT64 -> scale(tag, assemble(words, offset, 4, tag.order()));
+          throw new IllegalArgumentException(
+              "bool tag " + tag.name() + " is read as a coil or discrete input, not a register");
+      case BIT -> ((words[offset] >>> tag.bit()) & 1) == 1;
+      case STRING -> string(words, offset, width, order.swapsBytes());
+      case INT16 -> scaled(tag, (long) (short) assemble(words, offset, 1, order));
+      case UINT16 -> scaled(tag, assemble(words, offset, 1, order));
+      case INT32 -> scaled(tag, (long) (int) assemble(words, offset, 2, order));
+      case UINT32 -> scaled(tag, assemble(words, offset, 2, order));
+      case INT64 -> scaled(tag, assemble(words, offset, 4, order));
       case UINT64 -> {
-        long bits = assemble(words, offset, 4, tag.order());
-        Number n = bits >= 0 ? (Number) bits : BigInteger.valueOf(bits).add(TWO_64);
-        yield scaleNumber(tag, n);
+        long bits = assemble(words, offset, 4, order);
+        if (bits >= 0) {
+          yield scaled(tag, bits);
+        }
+        BigInteger raw = BigInteger.valueOf(bits).add(TWO_64);
+        yield unscaled(tag) ? raw : raw.doubleValue() * tag.scale() + tag.offset();
       }
+      // Widening keeps the float's exact value; NaN and infinities pass through.
       case FLOAT32 ->
-          scaleDouble(tag, Float.intBitsToFloat((int) assemble(words, offset, 2, tag.order())));
-      case FLOAT64 ->
-          scaleDouble(tag, Double.longBitsToDouble(assemble(words, offset, 4, tag.order())));
+          scaled(tag, (double) Float.intBitsToFloat((int) assemble(words, offset, 2, order)));
+      case FLOAT64 -> scaled(tag, Double.longBitsToDouble(assemble(words, offset, 4, order)));
     };
   }
 
   /**
-   * Encodes a value for writing to a register-table tag (not BOOL, not BIT).
+   * Encodes a value for a write to a register tag (any type but {@code BOOL} and {@code BIT}). The
+   * inverse of {@link #decode}: raw = (value - offset) / scale, rounded to the nearest integer
+   * (halves away from zero) for integer types, checked against the type's range, then laid out in
+   * the tag's order. A {@code STRING} is padded with NULs to its length.
    *
-   * @param value a Number in engineering units, or a String for STRING
-   * @throws IllegalArgumentException with the reason when the value does not fit
+   * @param tag the tag written
+   * @param value a {@code Number} in engineering units, or a {@code String} for {@code STRING}
+   * @return the registers to write from the tag's address
+   * @throws IllegalArgumentException with the reason when the value cannot be written
    */
   public static short[] encode(TagSpec tag, Object value) {
+    int width = width(tag);
+    RegisterOrder order = tag.order();
     return switch (tag.type()) {
       case BOOL, BIT ->
-          throw new IllegalArgumentException(tag.type() + " tags are written as bits");
-      case STRING -> {
-        if (!(value instanceof String s)) {
-          throw new IllegalArgumentException("a string tag needs a string value");
-        }
-        yield encodeString(s, tag.width(), tag.order().swapsBytes());
-      }
+          throw new IllegalArgumentException(
+              name(tag.type()) + " tag " + tag.name() + " is written as a single bit");
+      case STRING -> encodeString(text(tag, value), width, order.swapsBytes());
+      case INT16 ->
+          spread(integer(tag, value, IntRange.of(Short.MIN_VALUE, Short.MAX_VALUE)), 1, order);
+      case UINT16 -> spread(integer(tag, value, IntRange.of(0, 0xFFFF)), 1, order);
+      case INT32 ->
+          spread(integer(tag, value, IntRange.of(Integer.MIN_VALUE, Integer.MAX_VALUE)), 2, order);
+      case UINT32 -> spread(integer(tag, value, IntRange.of(0, 0xFFFF_FFFFL)), 2, order);
+      case INT64 ->
+          spread(integer(tag, value, IntRange.of(Long.MIN_VALUE, Long.MAX_VALUE)), 4, order);
+      case UINT64 ->
+          spread(
+              integer(tag, value, new IntRange(BigInteger.ZERO, TWO_64.subtract(BigInteger.ONE))),
+              4,
+              order);
       case FLOAT32 -> {
         double raw = unscale(tag, value);
         if (Double.isFinite(raw) && Math.abs(raw) > Float.MAX_VALUE) {
-          throw new IllegalArgumentException("value " + value + " is outside float32 range");
+          throw new IllegalArgumentException(
+              "value "
+                  + value
+                  + " is outside float32 range ±"
+                  + Float.MAX_VALUE
+                  + " after scale/offset");
         }
-        yield spread(Float.floatToIntBits((float) raw) & 0xFFFF_FFFFL, 2, tag.order());
+        yield spread(Float.floatToIntBits((float) raw), 2, order);
       }
-      case FLOAT64 -> spread(Double.doubleToLongBits(unscale(tag, value)), 4, tag.order());
-      case INT16 -> spread(integer(tag, value, -32_768, 32_767), 1, tag.order());
-      case UINT16 -> spread(integer(tag, value, 0, 65_535), 1, tag.order());
-      case INT32 ->
-          spread(integer(tag, value, Integer.MIN_VALUE, Integer.MAX_VALUE), 2, tag.order());
-      case UINT32 -> spread(integer(tag, value, 0, 0xFFFF_FFFFL), 2, tag.order());
-      case INT64 -> spread(integer64(tag, value, false).longValue(), 4, tag.order());
-      case UINT64 -> spread(integer64(tag, value, true).longValue(), 4, tag.order());
+      case FLOAT64 -> spread(Double.doubleToLongBits(unscale(tag, value)), 4, order);
     };
   }
 
-  /** Sets or clears one bit of a register, for read-modify-write of a BIT tag. */
+  /**
+   * Sets or clears one bit of a register, for the read-modify-write of a {@code BIT} tag.
+   *
+   * @param current the register as read
+   * @param bit 0 (least significant) to 15
+   * @param value the new state of the bit
+   * @return the register to write back; the other fifteen bits unchanged
+   */
   public static short encodeBit(short current, int bit, boolean value) {
     if (bit < 0 || bit > 15) {
       throw new IllegalArgumentException("bit must be 0..15, got " + bit);
@@ -101,17 +151,35 @@ public final class RegisterCodec {
     return (short) (value ? (current | mask) : (current & ~mask));
   }
 
-  private static int raw16(short word, RegisterOrder order) {
-    int w = word & 0xFFFF;
-    return order.swapsBytes() ? ((w & 0xFF) << 8) | (w >>> 8) : w;
+  /** Registers the tag's type reads; refuses a tag whose declared length disagrees with it. */
+  private static int width(TagSpec tag) {
+    int width = tag.type().width(tag.length());
+    if (width != tag.length()) {
+      throw new IllegalArgumentException(
+          "tag "
+              + tag.name()
+              + " is "
+              + name(tag.type())
+              + ", which spans "
+              + width
+              + " registers, but its length is "
+              + tag.length());
+    }
+    return width;
   }
 
-  /** The value's bits from {@code count} registers, most significant word first after ordering. */
+  /** One register as the 16 bits it contributes to the value, undoing a byte swap. */
+  private static int ordered(short word, boolean swapBytes) {
+    int w = word & 0xFFFF;
+    return swapBytes ? ((w & 0xFF) << 8) | (w >>> 8) : w;
+  }
+
+  /** The value's low {@code count × 16} bits from {@code count} registers, zero-extended. */
   private static long assemble(short[] words, int offset, int count, RegisterOrder order) {
     long bits = 0;
     for (int i = 0; i < count; i++) {
       int index = order.swapsWords() ? offset + count - 1 - i : offset + i;
-      bits = (bits << 16) | (raw16(words[index], order) & 0xFFFFL);
+      bits = (bits << 16) | ordered(words[index], order.swapsBytes());
     }
     return bits;
   }
@@ -120,9 +188,8 @@ public final class RegisterCodec {
   private static short[] spread(long bits, int count, RegisterOrder order) {
     short[] out = new short[count];
     for (int i = 0; i < count; i++) {
-      int word = (int) ((bits >>> (16 * (count - 1 - i))) & 0xFFFF);
-      int index = order.swapsWords() ? count - 1 - i : i;
-      out[index] = (short) raw16((short) word, order);
+      short word = (short) (bits >>> (16 * (count - 1 - i)));
+      out[order.swapsWords() ? count - 1 - i : i] = (short) ordered(word, order.swapsBytes());
     }
     return out;
   }
@@ -131,89 +198,88 @@ public final class RegisterCodec {
     return tag.scale() == 1.0 && tag.offset() == 0.0;
   }
 
-  private static Object scale(TagSpec tag, long raw) {
+  private static Object scaled(TagSpec tag, long raw) {
     return unscaled(tag) ? (Object) raw : raw * tag.scale() + tag.offset();
   }
 
-  private static Object scaleNumber(TagSpec tag, Number raw) {
-    return unscaled(tag) ? raw : raw.doubleValue() * tag.scale() + tag.offset();
-  }
-
-  private static Object scaleDouble(TagSpec tag, double raw) {
+  private static Object scaled(TagSpec tag, double raw) {
     return unscaled(tag) ? raw : raw * tag.scale() + tag.offset();
   }
 
-  private static double unscale(TagSpec tag, Object value) {
-    if (!(value instanceof Number n)) {
-      throw new IllegalArgumentException("a " + tag.type() + " tag needs a number");
+  private static Number number(TagSpec tag, Object value) {
+    if (value instanceof Number n) {
+      return n;
     }
-    double v = n.doubleValue();
+    throw new IllegalArgumentException(
+        name(tag.type()) + " tag " + tag.name() + " takes a number, got " + describe(value));
+  }
+
+  /** The raw value of a float type: NaN and infinities pass. */
+  private static double unscale(TagSpec tag, Object value) {
+    double v = number(tag, value).doubleValue();
     return unscaled(tag) ? v : (v - tag.offset()) / tag.scale();
   }
 
-  private static long integer(TagSpec tag, Object value, long min, long max) {
-    double raw = unscale(tag, value);
-    if (!Double.isFinite(raw)) {
-      throw new IllegalArgumentException("value " + value + " is not a finite number");
-    }
-    long rounded = (unscaled(tag) && value instanceof Long l) ? l : Math.round(raw);
-    if (rounded < min || rounded > max) {
-      throw new IllegalArgumentException(
-          "value "
-              + value
-              + " is outside "
-              + tag.type().name().toLowerCase(java.util.Locale.ROOT)
-              + " range "
-              + min
-              + ".."
-              + max
-              + " after scale/offset");
-    }
-    return rounded;
-  }
-
-  private static BigInteger integer64(TagSpec tag, Object value, boolean unsigned) {
+  /** The raw value of an integer type, exact for integral input without scaling. */
+  private static long integer(TagSpec tag, Object value, IntRange range) {
+    Number n = number(tag, value);
     BigInteger raw;
-    if (unscaled(tag)
-        && (value instanceof Long
-            || value instanceof Integer
-            || value instanceof Short
-            || value instanceof Byte)) {
-      raw = BigInteger.valueOf(((Number) value).longValue());
-    } else if (unscaled(tag) && value instanceof BigInteger b) {
-      raw = b;
+    if (unscaled(tag) && isIntegral(n)) {
+      raw = n instanceof BigInteger b ? b : BigInteger.valueOf(n.longValue());
+    } else if (unscaled(tag) && n instanceof BigDecimal d) {
+      raw = d.setScale(0, RoundingMode.HALF_UP).toBigInteger();
     } else {
-      double d = unscale(tag, value);
+      double d = unscale(tag, n);
       if (!Double.isFinite(d)) {
-        throw new IllegalArgumentException("value " + value + " is not a finite number");
+        throw new IllegalArgumentException(
+            "value "
+                + value
+                + " is not a finite number after scale/offset; "
+                + name(tag.type())
+                + " needs one");
       }
-      raw = new java.math.BigDecimal(d).setScale(0, java.math.RoundingMode.HALF_UP).toBigInteger();
+      raw = new BigDecimal(d).setScale(0, RoundingMode.HALF_UP).toBigInteger();
     }
-    BigInteger min = unsigned ? BigInteger.ZERO : BigInteger.valueOf(Long.MIN_VALUE);
-    BigInteger max =
-        unsigned ? TWO_64.subtract(BigInteger.ONE) : BigInteger.valueOf(Long.MAX_VALUE);
-    if (raw.compareTo(min) < 0 || raw.compareTo(max) > 0) {
+    if (raw.compareTo(range.min()) < 0 || raw.compareTo(range.max()) > 0) {
       throw new IllegalArgumentException(
           "value "
               + value
               + " is outside "
-              + (unsigned ? "uint64" : "int64")
+              + name(tag.type())
               + " range "
-              + min
+              + range.min()
               + ".."
-              + max
+              + range.max()
               + " after scale/offset");
     }
-    return raw;
+    // Two's complement low bits: uint64 above Long.MAX_VALUE wraps into the right bit pattern.
+    return raw.longValue();
   }
 
-  private static String string(short[] words, int offset, int count, boolean swap) {
+  private static boolean isIntegral(Number n) {
+    return n instanceof Long
+        || n instanceof Integer
+        || n instanceof Short
+        || n instanceof Byte
+        || n instanceof BigInteger;
+  }
+
+  private static String text(TagSpec tag, Object value) {
+    if (value instanceof String s) {
+      return s;
+    }
+    throw new IllegalArgumentException(
+        "string tag " + tag.name() + " takes a string, got " + describe(value));
+  }
+
+  private static String string(short[] words, int offset, int count, boolean swapBytes) {
     byte[] bytes = new byte[count * 2];
     for (int i = 0; i < count; i++) {
-      int w = raw16(words[offset + i], swap ? RegisterOrder.BADC : RegisterOrder.ABCD);
+      int w = ordered(words[offset + i], swapBytes);
       bytes[2 * i] = (byte) (w >>> 8);
       bytes[2 * i + 1] = (byte) w;
     }
+    // Devices pad with NULs or with spaces; neither is part of the value.
     int end = bytes.length;
     while (end > 0 && (bytes[end - 1] == 0 || bytes[end - 1] == ' ')) {
       end--;
@@ -221,22 +287,32 @@ public final class RegisterCodec {
     return new String(bytes, 0, end, StandardCharsets.US_ASCII);
   }
 
-  private static short[] encodeString(String s, int count, boolean swap) {
-    byte[] bytes = s.getBytes(StandardCharsets.US_ASCII);
-    if (!StandardCharsets.US_ASCII.newEncoder().canEncode(s)) {
-      throw new IllegalArgumentException("string must be ASCII");
+  private static short[] encodeString(String s, int count, boolean swapBytes) {
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c > 0x7F) {
+        throw new IllegalArgumentException(
+            "string has the non-ASCII character '" + c + "' at index " + i);
+      }
     }
-    if (bytes.length > count * 2) {
+    if (s.length() > count * 2) {
       throw new IllegalArgumentException(
-          "string of " + bytes.length + " chars does not fit " + count + " registers");
+          "string of " + s.length() + " chars does not fit " + count + " registers");
     }
     short[] out = new short[count];
     for (int i = 0; i < count; i++) {
-      int hi = 2 * i < bytes.length ? bytes[2 * i] & 0xFF : 0;
-      int lo = 2 * i + 1 < bytes.length ? bytes[2 * i + 1] & 0xFF : 0;
-      out[i] =
-          (short) raw16((short) ((hi << 8) | lo), swap ? RegisterOrder.BADC : RegisterOrder.ABCD);
+      int hi = 2 * i < s.length() ? s.charAt(2 * i) : 0;
+      int lo = 2 * i + 1 < s.length() ? s.charAt(2 * i + 1) : 0;
+      out[i] = (short) ordered((short) ((hi << 8) | lo), swapBytes);
     }
     return out;
+  }
+
+  private static String name(DataType type) {
+    return type.name().toLowerCase(Locale.ROOT);
+  }
+
+  private static String describe(Object value) {
+    return value == null ? "nothing" : value.getClass().getSimpleName() + " " + value;
   }
 }
