@@ -56,6 +56,8 @@ def main():
     requests = total(af, 'bridge_requests_total') - total(b, 'bridge_requests_total')
     polls = total(af, 'bridge_poll_duration_seconds_count') - total(b, 'bridge_poll_duration_seconds_count')
     dropped = total(af, 'bridge_queue_dropped_samples_total') - total(b, 'bridge_queue_dropped_samples_total')
+    overruns = total(af, 'bridge_poll_overruns_total') - total(b, 'bridge_poll_overruns_total')
+    backlog = total(af, 'bridge_queue_bytes')
     jitter = p99_from_buckets(b, af, 'bridge_poll_start_delay_seconds_bucket')
     cpu = (o.cpu1 - o.cpu0) / o.clk_tck / secs
     result = {
@@ -64,6 +66,9 @@ def main():
         'tags_per_device': int(o.tags),
         'window_s': round(secs, 1),
         'values_per_s': round(values / secs),
+        'offered_values_per_s': round(o.devices * o.tags),
+        'poll_overruns': int(overruns),
+        'queue_backlog_bytes_at_end': int(backlog),
         'requests_per_cycle': round(requests / (polls / o.devices)) if polls else None,
         'jitter_p99_ms': round(jitter * 1000, 2) if jitter is not None else None,
         'cpu_cores': round(cpu, 2),
@@ -74,8 +79,9 @@ def main():
     with open(o.json, 'w') as f:
         json.dump(result, f, indent=2)
         f.write('\n')
-    row = ('| {date} | bridge | {devices} x {tags_per_device} @ 1 s | {values_per_s:,} | '
-           '{requests_per_cycle} | {jitter_p99_ms} | {cpu_cores} | {rss_mb} | {dropped_values} |\n'
+    row = ('| {date} | bridge | {devices} x {tags_per_device} @ 1 s | {values_per_s:,} '
+           '(of {offered_values_per_s:,}) | {requests_per_cycle} | {jitter_p99_ms} | {cpu_cores} | '
+           '{rss_mb} | {dropped_values} | {poll_overruns} | {queue_backlog_bytes_at_end} |\n'
            ).format(**result)
     with open(o.table, 'a') as f:
         f.write(row)
