@@ -111,17 +111,27 @@ class DevicePollerTest {
 
   private final List<SampleBatch> batches = new ArrayList<>();
 
-  private DevicePoller poller(DeviceSpec device, MemoryChannel channel, FakeTime time) {
+  /**
+   * A poller of {@link #twoTags()} on a 1 s group, driven by {@code time}, backing off for a fixed
+   * {@code backoff}.
+   */
+  private static DevicePoller poller(
+      MemoryChannel channel, FakeTime time, Duration backoff, BatchSink sink, double phase) {
     channel.time = time;
     return new DevicePoller(
-        device,
+        twoTags(),
         Map.of("fast", new PollGroup("fast", Duration.ofSeconds(1))),
         channel,
         time,
         time,
-        new Backoff(Duration.ofSeconds(5), Duration.ofSeconds(5), 0, new Random(1)),
-        batches::add,
-        PollMetrics.NONE);
+        new Backoff(backoff, backoff, 0, new Random(1)),
+        sink,
+        PollMetrics.NONE,
+        phase);
+  }
+
+  private DevicePoller poller(MemoryChannel channel, FakeTime time) {
+    return poller(channel, time, Duration.ofSeconds(5), batches::add, 0);
   }
 
   private static DeviceSpec twoTags() {
@@ -138,7 +148,7 @@ class DevicePollerTest {
     ch.holding[0] = 7;
     ch.holding[2] = -3;
     ch.costMs = 30;
-    DevicePoller p = poller(twoTags(), ch, time);
+    DevicePoller p = poller(ch, time);
     assertThat(p.requestsPerCycle()).isEqualTo(1);
     p.run();
     assertThat(time.waits)
@@ -158,17 +168,7 @@ class DevicePollerTest {
     FakeTime time = new FakeTime(3);
     MemoryChannel ch = new MemoryChannel();
     ch.time = time;
-    new DevicePoller(
-            twoTags(),
-            Map.of("fast", new PollGroup("fast", Duration.ofSeconds(1))),
-            ch,
-            time,
-            time,
-            new Backoff(Duration.ofSeconds(1), Duration.ofSeconds(1), 0, new Random(1)),
-            batches::add,
-            PollMetrics.NONE,
-            0.25)
-        .run();
+    poller(ch, time, Duration.ofSeconds(1), batches::add, 0.25).run();
     assertThat(time.waits).containsExactly(1_000_250L, 1_001_250L, 1_002_250L);
   }
 
@@ -177,7 +177,7 @@ class DevicePollerTest {
     FakeTime time = new FakeTime(3);
     MemoryChannel ch = new MemoryChannel();
     ch.costMs = 2_500;
-    poller(twoTags(), ch, time).run();
+    poller(ch, time).run();
     // A 2.5 s poll on a 1 s grid: the next starts at the next free slot of the grid.
     assertThat(time.waits).containsExactly(1_000_000L, 1_003_000L, 1_006_000L);
   }
@@ -197,16 +197,7 @@ class DevicePollerTest {
           }
         };
     ch.time = driver;
-    DevicePoller p =
-        new DevicePoller(
-            twoTags(),
-            Map.of("fast", new PollGroup("fast", Duration.ofSeconds(1))),
-            ch,
-            driver,
-            driver,
-            new Backoff(Duration.ofSeconds(3), Duration.ofSeconds(3), 0, new Random(1)),
-            batches::add,
-            PollMetrics.NONE);
+    DevicePoller p = poller(ch, driver, Duration.ofSeconds(3), batches::add, 0);
     p.run();
     List<Quality> seen = batches.stream().map(b -> b.samples().getFirst().q()).toList();
     // A failed attempt is COMM_FAILURE; the polls inside the 3 s backoff do not touch the device
@@ -237,13 +228,10 @@ class DevicePollerTest {
     List<SampleBatch> accepted = new ArrayList<>();
     int[] calls = {0};
     DevicePoller p =
-        new DevicePoller(
-            twoTags(),
-            Map.of("fast", new PollGroup("fast", Duration.ofSeconds(1))),
+        poller(
             ch,
             time,
-            time,
-            new Backoff(Duration.ofSeconds(1), Duration.ofSeconds(1), 0, new Random(1)),
+            Duration.ofSeconds(1),
             b -> {
               calls[0]++;
               if (calls[0] == 2 || calls[0] == 3) {
@@ -252,7 +240,7 @@ class DevicePollerTest {
               accepted.add(b);
               return true;
             },
-            PollMetrics.NONE);
+            0);
     p.run();
     assertThat(accepted).extracting(SampleBatch::seq).containsExactly(0L, 3L);
     assertThat(accepted).extracting(SampleBatch::gapBefore).containsExactly(0L, 2L);
