@@ -292,6 +292,9 @@ public final class MosquittoBroker implements AutoCloseable {
     // Time-based autosave every second bounds what a kill() loses, as on the gateway.
     lines.add("autosave_interval 1");
     lines.add("autosave_on_changes false");
+    // As on the gateway: a persistent session (the buffer's) keeps everything sent while its
+    // client is away; Mosquitto's default of 1000 queued messages would drop the rest.
+    lines.add("max_queued_messages 1000000");
     lines.add("log_dest file " + logFile());
     lines.add("log_type error");
     lines.add("log_type warning");

@@ -1,0 +1,170 @@
+package io.edgegw.buffer;
+
+import io.quarkus.runtime.configuration.MemorySize;
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import java.nio.file.Path;
+import java.time.Duration;
+
+/** Settings of buffer-service ({@code buffer.*}). The database is {@code quarkus.datasource.*}. */
+@ConfigMapping(prefix = "buffer")
+public interface BufferConfig {
+
+  /** Connection to the local Mosquitto bus. */
+  Bus bus();
+
+  /** The ingest writer. */
+  Ingest ingest();
+
+  /** Retention, disk quota and maintenance. */
+  Store store();
+
+  /** The query API. */
+  Api api();
+
+  /** The retained status on {@code gw/v1/status/buffer}. */
+  StatusReport status();
+
+  /**
+   * devices.yaml, read only for the unit of each tag (the bridge validates the file). Default
+   * {@code /etc/gateway/devices.yaml}; a missing file leaves units empty.
+   */
+  @WithDefault("/etc/gateway/devices.yaml")
+  Path devicesFile();
+
+  /** Local bus settings. */
+  interface Bus {
+    /** Broker host. Default {@code 127.0.0.1}. */
+    @WithDefault("127.0.0.1")
+    String host();
+
+    /** Broker port. Default {@code 1883}. */
+    @WithDefault("1883")
+    int port();
+
+    /** Broker user of this service. Default {@code buffer}. */
+    @WithDefault("buffer")
+    String username();
+
+    /**
+     * Broker password; no default. Provision it into a 0600 properties file named by {@code
+     * quarkus.config.locations}, or the environment variable {@code BUFFER_BUS_PASSWORD}.
+     */
+    String password();
+
+    /**
+     * MQTT client id. Fixed, because the broker keeps the persistent session (and the messages sent
+     * while the buffer is down) under it. Default {@code gw-buffer}.
+     */
+    @WithDefault("gw-buffer")
+    String clientId();
+
+    /** MQTT keep-alive. Default {@code 30s}. */
+    @WithDefault("30s")
+    Duration keepAlive();
+
+    /**
+     * How long the broker keeps the session while the buffer is away. Default {@code 3650d}: the
+     * broker's own limits (persistent_client_expiration, max_queued_messages) are the real bound.
+     */
+    @WithDefault("3650d")
+    Duration sessionExpiry();
+
+    /**
+     * Receive Maximum: most unacknowledged messages the broker sends at once. Messages are
+     * acknowledged after commit, so this bounds what the buffer holds in memory. Default {@code
+     * 512}.
+     */
+    @WithDefault("512")
+    int receiveMaximum();
+  }
+
+  /** Ingest settings. */
+  interface Ingest {
+    /** A flush is written when it holds this many rows. Default {@code 5000}. */
+    @WithDefault("5000")
+    int batchRows();
+
+    /** Longest time the first message of a flush waits for more. Default {@code 200ms}. */
+    @WithDefault("200ms")
+    Duration maxDelay();
+
+    /** Largest accepted payload. Default {@code 1M}. */
+    @WithDefault("1M")
+    MemorySize maxPayload();
+
+    /**
+     * Samples further ahead of the gateway clock than this go to the dead-letter topic. Default
+     * {@code 1h}.
+     */
+    @WithDefault("1h")
+    Duration maxFutureSkew();
+  }
+
+  /** Store settings. */
+  interface Store {
+    /** Samples and alarm events older than this are deleted. Default {@code 30d}. */
+    @WithDefault("30d")
+    Duration retention();
+
+    /**
+     * Disk quota of the stored data (tables and indexes of samples and alarm events), e.g. {@code
+     * 20G}. Default {@code 8G}.
+     */
+    @WithDefault("8G")
+    MemorySize quota();
+
+    /**
+     * When the quota forces unsent data out, how much of the oldest time is removed per step.
+     * Default {@code 1h}.
+     */
+    @WithDefault("1h")
+    Duration quotaDropStep();
+
+    /** How often retention and the quota are enforced. Default {@code 1m}. */
+    @WithDefault("1m")
+    Duration maintenanceInterval();
+
+    /** Days of partitions created ahead of today (plain mode). Default {@code 2}. */
+    @WithDefault("2")
+    int daysAhead();
+
+    /** TimescaleDB mode: chunks older than this are compressed. Default {@code 2d}. */
+    @WithDefault("2d")
+    Duration compressAfter();
+
+    /** Outbox consumer whose delivered ranges count as "sent to the cloud". Default cloud. */
+    @WithDefault("cloud")
+    String deliveredBy();
+  }
+
+  /** Query API settings. */
+  interface Api {
+    /**
+     * File holding the bearer token of the query API (generated at provisioning, mode 0600).
+     * Without it every API call is refused with 503. Default {@code
+     * /etc/gateway/secrets/buffer-api-token}.
+     */
+    @WithDefault("/etc/gateway/secrets/buffer-api-token")
+    Path tokenFile();
+
+    /** Rows fetched from the database per round trip while streaming. Default {@code 5000}. */
+    @WithDefault("5000")
+    int fetchSize();
+
+    /** Longest a single query may run. Default {@code 5m}. */
+    @WithDefault("5m")
+    Duration statementTimeout();
+
+    /** Most buckets one aggregate query may return. Default {@code 1000000}. */
+    @WithDefault("1000000")
+    long maxBuckets();
+  }
+
+  /** Status report settings. */
+  interface StatusReport {
+    /** How often the retained status is refreshed. Default {@code 15s}. */
+    @WithDefault("15s")
+    Duration interval();
+  }
+}

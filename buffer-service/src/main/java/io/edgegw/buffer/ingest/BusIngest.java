@@ -1,0 +1,190 @@
+package io.edgegw.buffer.ingest;
+
+import com.hivemq.client.mqtt.MqttClient;
+import com.hivemq.client.mqtt.MqttGlobalPublishFilter;
+import com.hivemq.client.mqtt.datatypes.MqttQos;
+import com.hivemq.client.mqtt.mqtt5.Mqtt5AsyncClient;
+import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
+import io.edgegw.contracts.Topics;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.InstantSource;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.jboss.logging.Logger;
+
+/**
+ * The buffer's MQTT 5 session on the local bus: a persistent session (fixed client id, clean start
+ * off, long session expiry) subscribed at QoS 1 to telemetry and alarm events, with manual
+ * acknowledgement: a PUBACK leaves only after the {@link IngestWriter} committed the message's
+ * rows. HiveMQ client types stay in this class.
+ *
+ * <p>Why not the SmallRye MQTT connector here: its Vert.x client acknowledges a QoS 1 message when
+ * it arrives, before the application has stored it, so a crash between the two would lose data the
+ * broker considers delivered.
+ */
+public final class BusIngest implements AutoCloseable {
+  private static final Logger LOG = Logger.getLogger(BusIngest.class);
+
+  /** Connection settings. */
+  public record Settings(
+      String host,
+      int port,
+      String clientId,
+      String username,
+      String password,
+      Duration keepAlive,
+      Duration sessionExpiry,
+      int receiveMaximum) {
+
+    @Override
+    public String toString() {
+      return "Settings[" + username + "@" + host + ":" + port + ", clientId=" + clientId + "]";
+    }
+  }
+
+  private final Mqtt5AsyncClient client;
+  private final Settings settings;
+  private final MessageDecoder decoder;
+  private final IngestWriter writer;
+  private final InstantSource clock;
+  private final ExecutorService decoding =
+      Executors.newSingleThreadExecutor(Thread.ofPlatform().name("bus-decode").factory());
+  private final AtomicBoolean connected = new AtomicBoolean();
+
+  public BusIngest(
+      Settings settings,
+      MessageDecoder decoder,
+      IngestWriter writer,
+      InstantSource clock,
+      String willTopic,
+      byte[] willPayload) {
+    this.settings = settings;
+    this.decoder = decoder;
+    this.writer = writer;
+    this.clock = clock;
+    this.client =
+        MqttClient.builder()
+            .useMqttVersion5()
+            .identifier(settings.clientId())
+            .serverHost(settings.host())
+            .serverPort(settings.port())
+            .automaticReconnect()
+            .initialDelay(200, TimeUnit.MILLISECONDS)
+            .maxDelay(5, TimeUnit.SECONDS)
+            .applyAutomaticReconnect()
+            .addConnectedListener(c -> onConnected())
+            .addDisconnectedListener(c -> {
+              if (connected.getAndSet(false)) {
+                LOG.warnf("lost the local bus: %s", c.getCause().getMessage());
+              }
+            })
+            .simpleAuth()
+            .username(settings.username())
+            .password(settings.password().getBytes(StandardCharsets.UTF_8))
+            .applySimpleAuth()
+            .willPublish()
+            .topic(willTopic)
+            .qos(MqttQos.AT_LEAST_ONCE)
+            .retain(true)
+            .payload(willPayload)
+            .applyWillPublish()
+            .buildAsync();
+    // Registered before connecting, so that messages the broker kept in the session while the
+    // buffer was away are received too.
+    client.publishes(MqttGlobalPublishFilter.ALL, this::onMessage, decoding, true);
+  }
+
+  /** Starts connecting; reconnects on its own afterwards. */
+  public void start() {
+    client
+        .connectWith()
+        .cleanStart(false)
+        .sessionExpiryInterval(Math.min(settings.sessionExpiry().toSeconds(), 0xFFFF_FFFEL))
+        .keepAlive((int) Math.max(1, Math.min(65535, settings.keepAlive().toSeconds())))
+        .restrictions()
+        .receiveMaximum(settings.receiveMaximum())
+        .applyRestrictions()
+        .send()
+        .whenComplete((ack, err) -> {
+          if (err != null) {
+            LOG.warnf("local bus not reachable yet (%s); retrying", err.getMessage());
+          } else {
+            LOG.infof("session present on the broker: %s", ack.isSessionPresent());
+          }
+        });
+  }
+
+  private void onConnected() {
+    connected.set(true);
+    LOG.infof("connected to the local bus at %s:%d", settings.host(), settings.port());
+    // Subscribing again is harmless with a present session and needed without one.
+    client
+        .subscribeWith()
+        .addSubscription()
+        .topicFilter(Topics.TELEMETRY_ALL)
+        .qos(MqttQos.AT_LEAST_ONCE)
+        .applySubscription()
+        .addSubscription()
+        .topicFilter(Topics.ALARM_EVENTS)
+        .qos(MqttQos.AT_LEAST_ONCE)
+        .applySubscription()
+        .send()
+        .whenComplete((ack, err) -> {
+          if (err != null) {
+            LOG.errorf("subscription refused: %s", err.getMessage());
+          }
+        });
+  }
+
+  private void onMessage(Mqtt5Publish publish) {
+    byte[] payload = publish.getPayloadAsBytes();
+    String topic = publish.getTopic().toString();
+    Inbound message = decoder.decode(topic, payload, clock.millis(), () -> acknowledge(publish));
+    try {
+      writer.submit(message);
+    } catch (InterruptedException e) {
+      // Shutting down: the message stays unacknowledged and comes again after the restart.
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private static void acknowledge(Mqtt5Publish publish) {
+    try {
+      publish.acknowledge();
+    } catch (IllegalStateException e) {
+      // Acknowledged already, or the connection it came on is gone: the broker redelivers it and
+      // the store ignores the duplicate.
+      LOG.debugf("acknowledge: %s", e.getMessage());
+    }
+  }
+
+  /** Whether the session is up. */
+  public boolean isConnected() {
+    return connected.get();
+  }
+
+  /** Publishes at QoS 1; the future completes on the broker's PUBACK. */
+  public CompletableFuture<?> publish(String topic, byte[] payload, boolean retain) {
+    return client
+        .publishWith()
+        .topic(topic)
+        .qos(MqttQos.AT_LEAST_ONCE)
+        .retain(retain)
+        .payload(payload)
+        .send();
+  }
+
+  @Override
+  public void close() {
+    try {
+      client.disconnect().get(2, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      LOG.debugf("disconnect: %s", e.toString());
+    }
+    decoding.shutdownNow();
+  }
+}

@@ -1,0 +1,431 @@
+package io.edgegw.buffer.maintenance;
+
+import io.edgegw.buffer.store.DayPartitions;
+import io.edgegw.buffer.store.StoreMode;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.sql.Timestamp;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+import javax.sql.DataSource;
+import org.jboss.logging.Logger;
+
+/**
+ * Retention and the disk quota, run on a schedule with the service's clock.
+ *
+ * <p><b>Retention</b> removes whole days (plain mode) or chunks (TimescaleDB) that lie entirely
+ * before {@code now - retention}: data is kept at least the retention and at most one day longer.
+ *
+ * <p><b>Quota</b>, when the stored data (tables and indexes) is larger than the quota:
+ *
+ * <ol>
+ *   <li>data already delivered to the cloud goes first, oldest day first: a day holding only
+ *       delivered rows is dropped; a day mixing both loses its delivered rows and is compacted;
+ *   <li>only if that is not enough, unsent data goes, oldest first, one {@code dropStep} of time at
+ *       a time, and each step is recorded in {@code data_dropped} (range and row count) and counted
+ *       in {@code buffer_data_dropped_rows_total}.
+ * </ol>
+ *
+ * A row counts as delivered when its {@code ingest_seq} lies in a range that the outbox consumer
+ * {@code deliveredBy} recorded in {@code outbox_delivered}.
+ */
+public final class StoreMaintenance {
+  private static final Logger LOG = Logger.getLogger(StoreMaintenance.class);
+
+  /** Policy settings. */
+  public record Settings(
+      Duration retention, long quotaBytes, Duration dropStep, int daysAhead, String deliveredBy) {
+    public Settings {
+      if (retention.compareTo(Duration.ofDays(1)) < 0) {
+        throw new IllegalArgumentException("retention must be at least 1d, got " + retention);
+      }
+      if (quotaBytes < 1) {
+        throw new IllegalArgumentException("quota must be positive, got " + quotaBytes);
+      }
+      if (dropStep.compareTo(Duration.ofMinutes(1)) < 0) {
+        throw new IllegalArgumentException("quota drop step must be at least 1m, got " + dropStep);
+      }
+      if (daysAhead < 0 || daysAhead > 30) {
+        throw new IllegalArgumentException("days ahead must be 0..30, got " + daysAhead);
+      }
+    }
+  }
+
+  /** One recorded removal of unsent data. */
+  public record Drop(Instant from, Instant to, long rows, String reason) {}
+
+  /** What one run did. */
+  public record Report(
+      long bytesBefore,
+      long bytesAfter,
+      int daysDropped,
+      long deliveredRowsRemoved,
+      List<Drop> drops) {}
+
+  private static final String DELIVERED =
+      "EXISTS (SELECT 1 FROM outbox_delivered d WHERE d.consumer = ?"
+          + " AND s.ingest_seq BETWEEN d.from_seq AND d.to_seq)";
+
+  private final DataSource dataSource;
+  private final StoreMode mode;
+  private final DayPartitions partitions;
+  private final Settings settings;
+  private final MeterRegistry registry;
+  private final AtomicLong storeBytes = new AtomicLong();
+  private volatile Drop lastDrop;
+
+  public StoreMaintenance(
+      DataSource dataSource,
+      StoreMode mode,
+      DayPartitions partitions,
+      Settings settings,
+      MeterRegistry registry) {
+    this.dataSource = dataSource;
+    this.mode = mode;
+    this.partitions = partitions;
+    this.settings = settings;
+    this.registry = registry;
+    registry.gauge("buffer_store_bytes", storeBytes);
+    registry.gauge("buffer_store_quota_bytes", settings.quotaBytes());
+  }
+
+  /** Stored bytes measured by the last run. */
+  public long storeBytes() {
+    return storeBytes.get();
+  }
+
+  /** The last removal of unsent data, or null. */
+  public Drop lastDrop() {
+    return lastDrop;
+  }
+
+  /** Runs retention, then the quota, at {@code now}. */
+  public synchronized Report run(Instant now) throws SQLException {
+    try (Connection c = dataSource.getConnection()) {
+      c.setAutoCommit(true);
+      try (Statement s = c.createStatement()) {
+        // DDL waits for long API queries; give up and try on the next run instead of queueing
+        // the writer behind it.
+        s.execute("SET lock_timeout = '10s'");
+      }
+      long before = measure(c);
+      List<Drop> drops = new ArrayList<>();
+      int days = 0;
+      if (mode == StoreMode.PLAIN) {
+        createAhead(c, now);
+        days += retainPlain(c, now, drops);
+      } else {
+        retainTimescale(c, now, drops);
+      }
+      try (PreparedStatement ps = c.prepareStatement("DELETE FROM alarm_event WHERE ts < ?")) {
+        ps.setTimestamp(1, Timestamp.from(now.minus(settings.retention())));
+        ps.executeUpdate();
+      }
+      long[] delivered = {0};
+      long size = measure(c);
+      if (size > settings.quotaBytes()) {
+        size =
+            mode == StoreMode.PLAIN
+                ? quotaPlain(c, now, size, drops, delivered)
+                : quotaTimescale(c, now, size, drops, delivered);
+        if (size > settings.quotaBytes()) {
+          LOG.errorf(
+              "the store holds %d bytes, over its quota of %d, and has no samples left to remove",
+              size, settings.quotaBytes());
+        }
+      }
+      for (Drop d : drops) {
+        record(c, now, d);
+      }
+      storeBytes.set(size);
+      return new Report(before, size, days, delivered[0], drops);
+    }
+  }
+
+  /** Stored bytes: samples (all partitions or chunks) and alarm events, with their indexes. */
+  public long measure(Connection c) throws SQLException {
+    String sql =
+        mode == StoreMode.PLAIN
+            ? "SELECT (SELECT COALESCE(sum(pg_total_relation_size(relid)), 0)"
+                + " FROM pg_partition_tree('sample'))"
+                + " + pg_total_relation_size('alarm_event')"
+            : "SELECT hypertable_size('sample') + pg_total_relation_size('alarm_event')";
+    try (Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery(sql)) {
+      rs.next();
+      return rs.getLong(1);
+    }
+  }
+
+  private void createAhead(Connection c, Instant now) throws SQLException {
+    LocalDate today = LocalDate.ofInstant(now, ZoneOffset.UTC);
+    List<LocalDate> days = new ArrayList<>();
+    for (int i = 0; i <= settings.daysAhead(); i++) {
+      days.add(today.plusDays(i));
+    }
+    partitions.remember(partitions.ensure(c, days));
+  }
+
+  private int retainPlain(Connection c, Instant now, List<Drop> drops) throws SQLException {
+    Instant cutoff = now.minus(settings.retention());
+    int dropped = 0;
+    for (LocalDate day : DayPartitions.existing(c)) {
+      Instant end = day.plusDays(1).atStartOfDay(ZoneOffset.UTC).toInstant();
+      if (end.isAfter(cutoff)) {
+        break;
+      }
+      String table = DayPartitions.nameOf(day);
+      Counts counts = counts(c, table);
+      if (counts.unsent() > 0) {
+        drops.add(new Drop(counts.unsentFrom(), counts.unsentTo(), counts.unsent(), "retention"));
+      }
+      dropDay(c, day);
+      dropped++;
+      LOG.infof(
+          "retention: dropped %s (%d rows, %d never sent)", table, counts.rows(), counts.unsent());
+    }
+    return dropped;
+  }
+
+  private long quotaPlain(Connection c, Instant now, long size, List<Drop> drops, long[] delivered)
+      throws SQLException {
+    // 1. Delivered data, oldest day first.
+    for (LocalDate day : DayPartitions.existing(c)) {
+      if (size <= settings.quotaBytes()) {
+        return size;
+      }
+      String table = DayPartitions.nameOf(day);
+      Counts counts = counts(c, table);
+      long sent = counts.rows() - counts.unsent();
+      if (sent == 0) {
+        continue;
+      }
+      if (counts.unsent() == 0 && !isCurrentOrAhead(day, now)) {
+        dropDay(c, day);
+      } else {
+        try (PreparedStatement ps =
+            c.prepareStatement("DELETE FROM " + table + " s WHERE " + DELIVERED)) {
+          ps.setString(1, settings.deliveredBy());
+          ps.executeUpdate();
+        }
+        compact(c, table);
+      }
+      delivered[0] += sent;
+      LOG.infof("quota: removed %d delivered rows of %s", sent, table);
+      size = measure(c);
+    }
+    // 2. Unsent data, oldest first, one step at a time.
+    while (size > settings.quotaBytes()) {
+      LocalDate oldest = oldestDayWithRows(c);
+      if (oldest == null) {
+        return size;
+      }
+      String table = DayPartitions.nameOf(oldest);
+      Instant from;
+      try (Statement s = c.createStatement();
+          ResultSet rs = s.executeQuery("SELECT min(ts) FROM " + table)) {
+        rs.next();
+        from = rs.getTimestamp(1).toInstant();
+      }
+      Instant cut = from.plus(settings.dropStep());
+      long rows;
+      Instant to;
+      try (PreparedStatement ps =
+          c.prepareStatement(
+              "WITH gone AS (DELETE FROM "
+                  + table
+                  + " WHERE ts < ? RETURNING ts)"
+                  + " SELECT count(*), max(ts) FROM gone")) {
+        ps.setTimestamp(1, Timestamp.from(cut));
+        try (ResultSet rs = ps.executeQuery()) {
+          rs.next();
+          rows = rs.getLong(1);
+          to = rs.getTimestamp(2).toInstant();
+        }
+      }
+      drops.add(new Drop(from, to, rows, "quota"));
+      LOG.warnf(
+          "quota: dropped %d unsent rows from %s to %s to stay under %d bytes",
+          rows, from, to, settings.quotaBytes());
+      if (isEmpty(c, table) && !isCurrentOrAhead(oldest, now)) {
+        dropDay(c, oldest);
+      } else {
+        compact(c, table);
+      }
+      size = measure(c);
+    }
+    return size;
+  }
+
+  private void retainTimescale(Connection c, Instant now, List<Drop> drops) throws SQLException {
+    Instant cutoff = now.minus(settings.retention());
+    for (Chunk chunk : chunks(c)) {
+      if (chunk.end().isAfter(cutoff)) {
+        break;
+      }
+      Counts counts = counts(c, chunk.name());
+      if (counts.unsent() > 0) {
+        drops.add(new Drop(counts.unsentFrom(), counts.unsentTo(), counts.unsent(), "retention"));
+      }
+    }
+    try (PreparedStatement ps =
+        c.prepareStatement("SELECT drop_chunks('sample', older_than => ?::timestamptz)")) {
+      ps.setTimestamp(1, Timestamp.from(cutoff));
+      ps.execute();
+    }
+  }
+
+  /** TimescaleDB works in whole chunks: delivered chunks first, then the oldest chunks. */
+  private long quotaTimescale(
+      Connection c, Instant now, long size, List<Drop> drops, long[] delivered)
+      throws SQLException {
+    List<Chunk> all = chunks(c);
+    for (Chunk chunk : all) {
+      if (size <= settings.quotaBytes()) {
+        return size;
+      }
+      Counts counts = counts(c, chunk.name());
+      if (counts.unsent() == 0 && chunk.end().isBefore(now)) {
+        dropChunk(c, chunk);
+        delivered[0] += counts.rows();
+        size = measure(c);
+      }
+    }
+    for (Chunk chunk : chunks(c)) {
+      if (size <= settings.quotaBytes()) {
+        return size;
+      }
+      Counts counts = counts(c, chunk.name());
+      if (counts.unsent() > 0) {
+        drops.add(new Drop(counts.unsentFrom(), counts.unsentTo(), counts.unsent(), "quota"));
+      }
+      delivered[0] += counts.rows() - counts.unsent();
+      dropChunk(c, chunk);
+      size = measure(c);
+    }
+    return size;
+  }
+
+  private record Chunk(String name, Instant start, Instant end) {}
+
+  private static List<Chunk> chunks(Connection c) throws SQLException {
+    List<Chunk> out = new ArrayList<>();
+    try (Statement s = c.createStatement();
+        ResultSet rs =
+            s.executeQuery(
+                "SELECT format('%I.%I', chunk_schema, chunk_name), range_start, range_end"
+                    + " FROM timescaledb_information.chunks WHERE hypertable_name = 'sample'"
+                    + " ORDER BY range_start")) {
+      while (rs.next()) {
+        out.add(
+            new Chunk(
+                rs.getString(1), rs.getTimestamp(2).toInstant(), rs.getTimestamp(3).toInstant()));
+      }
+    }
+    return out;
+  }
+
+  private static void dropChunk(Connection c, Chunk chunk) throws SQLException {
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "SELECT drop_chunks('sample', older_than => ?::timestamptz,"
+                + " newer_than => ?::timestamptz)")) {
+      ps.setTimestamp(1, Timestamp.from(chunk.end()));
+      ps.setTimestamp(2, Timestamp.from(chunk.start()));
+      ps.execute();
+    }
+  }
+
+  private record Counts(long rows, long unsent, Instant unsentFrom, Instant unsentTo) {}
+
+  private Counts counts(Connection c, String table) throws SQLException {
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "SELECT count(*), count(*) FILTER (WHERE NOT "
+                + DELIVERED
+                + "), min(ts) FILTER (WHERE NOT "
+                + DELIVERED
+                + "), max(ts) FILTER (WHERE NOT "
+                + DELIVERED
+                + ") FROM "
+                + table
+                + " s")) {
+      for (int i = 1; i <= 3; i++) {
+        ps.setString(i, settings.deliveredBy());
+      }
+      try (ResultSet rs = ps.executeQuery()) {
+        rs.next();
+        Timestamp from = rs.getTimestamp(3);
+        Timestamp to = rs.getTimestamp(4);
+        return new Counts(
+            rs.getLong(1),
+            rs.getLong(2),
+            from == null ? null : from.toInstant(),
+            to == null ? null : to.toInstant());
+      }
+    }
+  }
+
+  private static boolean isCurrentOrAhead(LocalDate day, Instant now) {
+    return !day.isBefore(LocalDate.ofInstant(now, ZoneOffset.UTC));
+  }
+
+  private static boolean isEmpty(Connection c, String table) throws SQLException {
+    try (Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery("SELECT NOT EXISTS (SELECT 1 FROM " + table + ")")) {
+      rs.next();
+      return rs.getBoolean(1);
+    }
+  }
+
+  private static LocalDate oldestDayWithRows(Connection c) throws SQLException {
+    for (LocalDate day : DayPartitions.existing(c)) {
+      if (!isEmpty(c, DayPartitions.nameOf(day))) {
+        return day;
+      }
+    }
+    return null;
+  }
+
+  private void dropDay(Connection c, LocalDate day) throws SQLException {
+    partitions.forget(day);
+    try (Statement s = c.createStatement()) {
+      s.execute("DROP TABLE IF EXISTS " + DayPartitions.nameOf(day));
+    }
+  }
+
+  /** Rewrites a partition so that the space of deleted rows is given back to the disk. */
+  private static void compact(Connection c, String table) throws SQLException {
+    try (Statement s = c.createStatement()) {
+      s.execute("VACUUM FULL " + table);
+    }
+  }
+
+  private void record(Connection c, Instant now, Drop d) throws SQLException {
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "INSERT INTO data_dropped (recorded_at, from_ts, to_ts, row_count, reason)"
+                + " VALUES (?, ?, ?, ?, ?)")) {
+      ps.setTimestamp(1, Timestamp.from(now));
+      ps.setTimestamp(2, Timestamp.from(d.from()));
+      ps.setTimestamp(3, Timestamp.from(d.to()));
+      ps.setLong(4, d.rows());
+      ps.setString(5, d.reason());
+      ps.executeUpdate();
+    }
+    registry.counter("buffer_data_dropped_rows_total", "reason", d.reason()).increment(d.rows());
+    registry.counter("buffer_data_dropped_events_total", "reason", d.reason()).increment();
+    lastDrop = d;
+    LOG.warnf(
+        "data_dropped: %d unsent rows from %s to %s (%s)", d.rows(), d.from(), d.to(), d.reason());
+  }
+}
