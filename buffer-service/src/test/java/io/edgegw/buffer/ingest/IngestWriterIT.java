@@ -89,7 +89,8 @@ class IngestWriterIT {
     seq += rows;
     for (int i = 0; i < rows; i++) {
       samples.add(
-          StoredSample.of("plc", new Sample(tag, T0 - 60_000 + base + i, (double) i, Quality.GOOD)));
+          StoredSample.of(
+              "plc", new Sample(tag, T0 - 60_000 + base + i, (double) i, Quality.GOOD)));
     }
     return new Inbound(
         "gw/v1/telemetry/plc", samples, List.of(), List.of(), T0, acks::incrementAndGet);
@@ -114,13 +115,13 @@ class IngestWriterIT {
     await().atMost(Duration.ofSeconds(60)).untilAtomic(acks, org.hamcrest.Matchers.is(5));
     assertThat(scalar(ds, "SELECT count(*) FROM sample")).isEqualTo(250);
     assertThat(w.storeProblem()).isNull();
-    assertThat(registry.get("buffer_store_errors_total").tag("kind", "unavailable").counter().count())
+    assertThat(
+            registry.get("buffer_store_errors_total").tag("kind", "unavailable").counter().count())
         .isPositive();
   }
 
   @Test
-  void aMessageTheDatabaseRefusesGoesToTheDeadLetterTopicAndTheOthersAreStored()
-      throws Exception {
+  void aMessageTheDatabaseRefusesGoesToTheDeadLetterTopicAndTheOthersAreStored() throws Exception {
     IngestWriter w = writer(10_000, Duration.ofMillis(50));
     AtomicInteger acks = new AtomicInteger();
     w.submit(message("a", 10, acks));
@@ -136,17 +137,18 @@ class IngestWriterIT {
     w.start();
     await().atMost(Duration.ofSeconds(30)).untilAtomic(acks, org.hamcrest.Matchers.is(3));
     assertThat(scalar(ds, "SELECT count(*) FROM sample")).isEqualTo(20);
-    assertThat(letters).singleElement().satisfies(l -> {
-      assertThat(l.reason()).startsWith("the store refused the message:").contains("0x00");
-      assertThat(l.topic()).isEqualTo("gw/v1/telemetry/plc");
-    });
+    assertThat(letters)
+        .singleElement()
+        .satisfies(l -> {
+          assertThat(l.reason()).startsWith("the store refused the message:").contains("0x00");
+          assertThat(l.topic()).isEqualTo("gw/v1/telemetry/plc");
+        });
     assertThat(registry.get("buffer_dlq_total").tag("reason", "store_refused").counter().count())
         .isEqualTo(1.0);
   }
 
   @Test
-  void rejectionsOfTheDecoderAreSentAfterTheCommitAndTheMessageIsAcknowledged()
-      throws Exception {
+  void rejectionsOfTheDecoderAreSentAfterTheCommitAndTheMessageIsAcknowledged() throws Exception {
     IngestWriter w = writer(10_000, Duration.ofMillis(50));
     AtomicInteger acks = new AtomicInteger();
     DeadLetter letter = DeadLetter.of("buffer", "gw/v1/telemetry/x", "bad", T0, new byte[] {1});

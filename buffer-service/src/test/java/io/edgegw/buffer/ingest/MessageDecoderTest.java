@@ -47,12 +47,14 @@ class MessageDecoderTest {
     Inbound in =
         decode("gw/v1/telemetry/plc", "{\"v\":1,\"device\":".getBytes(StandardCharsets.UTF_8));
     assertThat(in.samples()).isEmpty();
-    assertThat(in.rejected()).singleElement().satisfies(r -> {
-      assertThat(r.kind()).isEqualTo("malformed");
-      assertThat(r.letter().reason()).startsWith("SampleBatch:");
-      assertThat(r.letter().topic()).isEqualTo("gw/v1/telemetry/plc");
-      assertThat(r.letter().component()).isEqualTo("buffer");
-    });
+    assertThat(in.rejected())
+        .singleElement()
+        .satisfies(r -> {
+          assertThat(r.kind()).isEqualTo("malformed");
+          assertThat(r.letter().reason()).startsWith("SampleBatch:");
+          assertThat(r.letter().topic()).isEqualTo("gw/v1/telemetry/plc");
+          assertThat(r.letter().component()).isEqualTo("buffer");
+        });
   }
 
   @Test
@@ -84,13 +86,15 @@ class MessageDecoderTest {
                 new Sample("b", NOW, 2.0, Quality.GOOD),
                 new Sample("c", future, 3.0, Quality.GOOD)));
     assertThat(in.samples()).extracting(s -> s.series().tag()).containsExactly("b");
-    assertThat(in.rejected()).singleElement().satisfies(r -> {
-      assertThat(r.kind()).isEqualTo("out_of_window");
-      assertThat(r.letter().reason())
-          .startsWith("2 of 3 samples outside the store's time window")
-          .contains("sample 'a' t=" + old + " is older than the retention of PT720H")
-          .contains("sample 'c' t=" + future + " is more than PT1H ahead of the gateway clock");
-    });
+    assertThat(in.rejected())
+        .singleElement()
+        .satisfies(r -> {
+          assertThat(r.kind()).isEqualTo("out_of_window");
+          assertThat(r.letter().reason())
+              .startsWith("2 of 3 samples outside the store's time window")
+              .contains("sample 'a' t=" + old + " is older than the retention of PT720H")
+              .contains("sample 'c' t=" + future + " is more than PT1H ahead of the gateway clock");
+        });
   }
 
   @Test
@@ -98,14 +102,7 @@ class MessageDecoderTest {
     byte[] payload =
         codec.encode(
             new AlarmEvent(
-                1,
-                "hi",
-                AlarmEvent.Transition.RAISED,
-                Severity.MAJOR,
-                3.0,
-                NOW,
-                "high",
-                Map.of()));
+                1, "hi", AlarmEvent.Transition.RAISED, Severity.MAJOR, 3.0, NOW, "high", Map.of()));
     Inbound in = decode("gw/v1/event/alarm", payload);
     assertThat(in.alarms()).singleElement().extracting(AlarmEvent::alarmId).isEqualTo("hi");
     assertThat(in.rejected()).isEmpty();

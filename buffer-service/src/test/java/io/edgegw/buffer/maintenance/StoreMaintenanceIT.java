@@ -42,6 +42,7 @@ class StoreMaintenanceIT {
   DataSource ds;
   DayPartitions partitions;
   SimpleMeterRegistry registry;
+
   /** ingest_seq of the flush that wrote each day. */
   Map<LocalDate, Long> seqOfDay;
 
@@ -179,11 +180,13 @@ class StoreMaintenanceIT {
     // Oldest first: every dropped range ends before the oldest remaining sample.
     long oldestLeft = scalar(ds, "SELECT (extract(epoch FROM min(ts)) * 1000)::bigint FROM sample");
     assertThat(r.drops()).allMatch(d -> d.to().toEpochMilli() < oldestLeft);
-    assertThat(r.drops().getFirst().from()).isEqualTo(day(3).atStartOfDay(java.time.ZoneOffset.UTC).toInstant());
+    assertThat(r.drops().getFirst().from())
+        .isEqualTo(day(3).atStartOfDay(java.time.ZoneOffset.UTC).toInstant());
     // The record: one data_dropped row per step, with its range and rows, and the metric.
     assertThat(scalar(ds, "SELECT sum(row_count) FROM data_dropped WHERE reason = 'quota'"))
         .isEqualTo(droppedRows);
-    assertThat(registry.get("buffer_data_dropped_rows_total").tag("reason", "quota").counter().count())
+    assertThat(
+            registry.get("buffer_data_dropped_rows_total").tag("reason", "quota").counter().count())
         .isEqualTo((double) droppedRows);
   }
 

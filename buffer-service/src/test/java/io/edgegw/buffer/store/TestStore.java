@@ -12,8 +12,8 @@ import org.flywaydb.core.Flyway;
 import org.postgresql.ds.PGSimpleDataSource;
 
 /**
- * A freshly migrated database on a real PostgreSQL, for tests below the Quarkus level: one
- * database per call of {@link #create}, migrated by the service's own Flyway scripts.
+ * A freshly migrated database on a real PostgreSQL, for tests below the Quarkus level: one database
+ * per call of {@link #create}, migrated by the service's own Flyway scripts.
  */
 public final class TestStore {
   private static final AtomicInteger COUNTER = new AtomicInteger();
