@@ -7,6 +7,8 @@ RUN="$ROOT/run"
 BUS_PORT=${GW_BUS_PORT:-1883}
 PLANT_PORT=${GW_PLANT_PORT:-15020}
 HTTP_PORT=${GW_HTTP_PORT:-8081}
+BUFFER_PORT=${GW_BUFFER_PORT:-8082}
+DB_PORT=${GW_DB_PORT:-15432}
 
 mkdir -p "$RUN/secrets" "$RUN/mosquitto/data" "$RUN/log"
 chmod 700 "$RUN/secrets"
@@ -14,17 +16,22 @@ chmod 700 "$RUN/secrets"
 echo "Building the gateway (first run downloads dependencies)..." >&2
 cd "$ROOT"
 mvn -B -q -ntp -DskipTests -Dspotless.check.skip=true -Dmdep.outputFile=target/classpath.txt \
-  package dependency:build-classpath -pl bridge-service,test-support -am
+  package dependency:build-classpath -pl bridge-service,buffer-service,test-support -am
 
 # First-run provisioning: one generated password per broker user, kept across runs, never printed.
 umask 077
-for user in bridge operator; do
+for user in bridge buffer operator db-admin db-buffer buffer-api-token; do
   f="$RUN/secrets/$user.password"
   [ -s "$f" ] || head -c 24 /dev/urandom | base64 | tr -d '/+=\n' >"$f"
 done
+mv -f "$RUN/secrets/buffer-api-token.password" "$RUN/secrets/buffer-api-token" 2>/dev/null || true
 printf 'bridge.bus.password=%s\n' "$(cat "$RUN/secrets/bridge.password")" >"$RUN/secrets/bridge.properties"
+printf 'buffer.bus.password=%s\nquarkus.datasource.password=%s\n' \
+  "$(cat "$RUN/secrets/buffer.password")" "$(cat "$RUN/secrets/db-buffer.password")" \
+  >"$RUN/secrets/buffer.properties"
 rm -f "$RUN/mosquitto/passwd"
 mosquitto_passwd -c -b "$RUN/mosquitto/passwd" bridge "$(cat "$RUN/secrets/bridge.password")" 2>/dev/null
+mosquitto_passwd -b "$RUN/mosquitto/passwd" buffer "$(cat "$RUN/secrets/buffer.password")" 2>/dev/null
 mosquitto_passwd -b "$RUN/mosquitto/passwd" operator "$(cat "$RUN/secrets/operator.password")" 2>/dev/null
 cat >"$RUN/mosquitto/acl" <<ACL
 # bridge: publishes telemetry, status, replies and dead letters; reads only its commands.
@@ -34,6 +41,12 @@ topic write gw/v1/status/bridge
 topic write gw/v1/reply/#
 topic write gw/v1/dlq/bridge
 topic read gw/v1/cmd/bridge/#
+# buffer: stores telemetry and alarm events; publishes its status and dead letters.
+user buffer
+topic read gw/v1/telemetry/#
+topic read gw/v1/event/alarm
+topic write gw/v1/status/buffer
+topic write gw/v1/dlq/buffer
 # operator: watches the bus and may send commands.
 user operator
 topic read gw/v1/#
@@ -48,13 +61,21 @@ acl_file $RUN/mosquitto/acl
 persistence true
 persistence_location $RUN/mosquitto/data/
 log_dest file $RUN/log/mosquitto.log
+# The buffer's persistent session keeps what arrives while it restarts.
+max_queued_messages 1000000
 CONF
 umask 022
 
 pids=()
 stop_all() {
   echo >&2; echo "Stopping the gateway..." >&2
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  for p in "${pids[@]}"; do
+    if [ "$p" = pg ]; then
+      as_pg "$PG_BIN/pg_ctl" -D "$RUN/postgres" -m fast stop >/dev/null 2>&1 || true
+    else
+      kill "$p" 2>/dev/null || true
+    fi
+  done
   wait 2>/dev/null || true
 }
 trap stop_all EXIT INT TERM
@@ -65,6 +86,35 @@ if (exec 3<>"/dev/tcp/127.0.0.1/$BUS_PORT") 2>/dev/null; then
 fi
 mosquitto -c "$RUN/mosquitto/mosquitto.conf" &
 pids+=($!)
+
+# The edge store: a PostgreSQL cluster of this run in run/postgres (TimescaleDB is not packaged
+# for Debian here; the buffer runs its plain mode). PostgreSQL refuses to run as root.
+PG_BIN=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
+as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+if [ ! -s "$RUN/postgres/PG_VERSION" ]; then
+  mkdir -p "$RUN/postgres"
+  [ "$(id -u)" = 0 ] && chown postgres "$RUN/postgres" "$RUN/secrets/db-admin.password" && chmod 711 "$RUN" "$RUN/secrets"
+  as_pg "$PG_BIN/initdb" -D "$RUN/postgres" -U gateway --auth=scram-sha-256 \
+    --pwfile="$RUN/secrets/db-admin.password" --encoding=UTF8 >"$RUN/log/initdb.log"
+  [ "$(id -u)" = 0 ] && chown root "$RUN/secrets/db-admin.password" && chmod 700 "$RUN/secrets"
+  printf "listen_addresses = '127.0.0.1'\nport = %s\nunix_socket_directories = ''\n" "$DB_PORT" \
+    >>"$RUN/postgres/postgresql.auto.conf"
+fi
+as_pg "$PG_BIN/pg_ctl" -D "$RUN/postgres" status >/dev/null 2>&1 ||
+  as_pg "$PG_BIN/pg_ctl" -D "$RUN/postgres" -l "$RUN/postgres/server.log" -w start >/dev/null
+pids+=("pg")
+# Roles and database, made idempotently on every start so that the passwords follow the files.
+# The password reaches psql through a file it reads itself, never through argv.
+(umask 077; printf '127.0.0.1:%s:*:gateway:%s\n' "$DB_PORT" "$(cat "$RUN/secrets/db-admin.password")" \
+  >"$RUN/secrets/pgpass")
+PGPASSFILE="$RUN/secrets/pgpass" "$PG_BIN/psql" -q -h 127.0.0.1 -p "$DB_PORT" \
+  -U gateway -d postgres -v ON_ERROR_STOP=1 <<SQL
+\\set pw \`cat $RUN/secrets/db-buffer.password\`
+SELECT 'CREATE ROLE buffer LOGIN' WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'buffer') \\gexec
+ALTER ROLE buffer PASSWORD :'pw';
+SELECT 'CREATE DATABASE gateway OWNER buffer'
+  WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = 'gateway') \\gexec
+SQL
 
 java -cp "$ROOT/test-support/target/classes:$(cat "$ROOT/test-support/target/classpath.txt")" \
   io.edgegw.testsupport.SimulatedPlant "$PLANT_PORT" >"$RUN/log/plant.log" 2>&1 &
@@ -81,18 +131,39 @@ MALLOC_ARENA_MAX=2 java $(grep -v "^#" "$ROOT/bin/jvm-options") \
   -jar "$ROOT/bridge-service/target/quarkus-app/quarkus-run.jar" >"$RUN/log/bridge.log" 2>&1 &
 pids+=($!)
 
-echo "Waiting for the bridge to be ready..." >&2
-for _ in $(seq 1 300); do
-  curl -fs "http://127.0.0.1:$HTTP_PORT/q/health/ready" >/dev/null 2>&1 && break
-  kill -0 "${pids[-1]}" 2>/dev/null || { echo "bridge exited; see $RUN/log/bridge.log" >&2; tail -20 "$RUN/log/bridge.log" >&2; exit 1; }
-  sleep 0.2
-done
+BRIDGE=${pids[-1]}
+
+MALLOC_ARENA_MAX=2 java $(grep -v "^#" "$ROOT/bin/jvm-options") \
+  -Dquarkus.datasource.jdbc.url="jdbc:postgresql://127.0.0.1:$DB_PORT/gateway" \
+  -Dbuffer.bus.port="$BUS_PORT" \
+  -Dbuffer.devices-file="$RUN/devices.yaml" \
+  -Dbuffer.api.token-file="$RUN/secrets/buffer-api-token" \
+  -Dquarkus.http.port="$BUFFER_PORT" \
+  -Dquarkus.config.locations="$RUN/secrets/buffer.properties" \
+  -jar "$ROOT/buffer-service/target/quarkus-app/quarkus-run.jar" >"$RUN/log/buffer.log" 2>&1 &
+pids+=($!)
+BUFFER=${pids[-1]}
+
+wait_ready() { # name pid port log
+  for _ in $(seq 1 300); do
+    curl -fs "http://127.0.0.1:$3/q/health/ready" >/dev/null 2>&1 && return 0
+    kill -0 "$2" 2>/dev/null || { echo "$1 exited; see $4" >&2; tail -20 "$4" >&2; exit 1; }
+    sleep 0.2
+  done
+  echo "$1 is not ready after 60 s; see $4" >&2
+  exit 1
+}
+echo "Waiting for the bridge and the buffer to be ready..." >&2
+wait_ready bridge "$BRIDGE" "$HTTP_PORT" "$RUN/log/bridge.log"
+wait_ready buffer "$BUFFER" "$BUFFER_PORT" "$RUN/log/buffer.log"
 cat >&2 <<MSG
 
 Gateway running.
-  health   http://127.0.0.1:$HTTP_PORT/q/health/ready
-  metrics  http://127.0.0.1:$HTTP_PORT/q/metrics
-  logs     $RUN/log/ (bridge.log is JSON)
+  bridge   http://127.0.0.1:$HTTP_PORT/q/health/ready   (metrics: /q/metrics)
+  buffer   http://127.0.0.1:$BUFFER_PORT/q/health/ready   (metrics: /q/metrics)
+  data     curl -H "Authorization: Bearer \$(cat $RUN/secrets/buffer-api-token)" \\
+             http://127.0.0.1:$BUFFER_PORT/api/v1/series
+  logs     $RUN/log/ (bridge.log and buffer.log are JSON)
   secrets  $RUN/secrets/ (mode 0600)
 Live bus traffic follows (gw/v1/#). Ctrl-C stops everything.
 
