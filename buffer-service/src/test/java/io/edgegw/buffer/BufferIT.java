@@ -300,6 +300,74 @@ class BufferIT {
   }
 
   @Test
+  void aQueryThatFailsWhileStreamingAbortsTheTransferInsteadOfEndingItCleanly() throws Exception {
+    long now = System.currentTimeMillis();
+    long start = now - 600_000;
+    try (Connection c =
+            DriverManager.getConnection(
+                StoreResource.pg.jdbcUrl("gateway"),
+                StoreResource.pg.username(),
+                StoreResource.pg.password());
+        Statement s = c.createStatement()) {
+      for (long day : new long[] {start, now}) {
+        java.time.LocalDate d =
+            java.time.LocalDate.ofInstant(Instant.ofEpochMilli(day), java.time.ZoneOffset.UTC);
+        s.execute(
+            "CREATE TABLE IF NOT EXISTS sample_d"
+                + d.toString().replace("-", "")
+                + " PARTITION OF sample FOR VALUES FROM ('"
+                + d
+                + " 00:00:00+00') TO ('"
+                + d.plusDays(1)
+                + " 00:00:00+00')");
+      }
+      s.execute("INSERT INTO series (device, tag, kind) VALUES ('stream', 'big', 'number')");
+      s.execute(
+          "INSERT INTO sample (ts, series_id, value, quality, ingest_seq)"
+              + " SELECT timestamptz 'epoch' + ("
+              + start
+              + " + g) * interval '1 millisecond',"
+              + " (SELECT id FROM series WHERE device = 'stream'), g, 0, 1"
+              + " FROM generate_series(0, 299999) g");
+    }
+    int id =
+        api()
+            .get("/api/v1/series")
+            .then()
+            .extract()
+            .jsonPath()
+            .getInt("find { it.device == 'stream' }.id");
+    java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+    java.net.http.HttpResponse<java.io.InputStream> response =
+        http.send(
+            java.net.http.HttpRequest.newBuilder(
+                    java.net.URI.create(
+                        io.restassured.RestAssured.baseURI
+                            + ":"
+                            + io.restassured.RestAssured.port
+                            + "/api/v1/series/"
+                            + id
+                            + "/samples?from=now-1h"))
+                .header("Authorization", "Bearer " + StoreResource.token)
+                .build(),
+            java.net.http.HttpResponse.BodyHandlers.ofInputStream());
+    assertThat(response.statusCode()).isEqualTo(200);
+    try (java.io.InputStream body = response.body()) {
+      assertThat(new String(body.readNBytes(64), StandardCharsets.UTF_8)).startsWith("[{\"time\"");
+      // The server is now blocked writing into a full socket, holding its database cursor.
+      // End that query from the database side, as a crash or a timeout would.
+      assertThat(
+              count(
+                  "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+                      + " WHERE query LIKE 'SELECT ts, value, text_value, quality FROM sample%'"
+                      + " AND pid <> pg_backend_pid()"))
+          .isEqualTo(1);
+      org.assertj.core.api.Assertions.assertThatThrownBy(body::readAllBytes)
+          .isInstanceOf(java.io.IOException.class);
+    }
+  }
+
+  @Test
   void badQueriesGetA400WithTheReason() {
     api()
         .get("/api/v1/series/abc/samples")

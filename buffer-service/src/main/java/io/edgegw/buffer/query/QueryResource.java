@@ -104,8 +104,8 @@ public class QueryResource {
                 ps.setInt(1, series.id());
                 ps.setTimestamp(2, Timestamp.from(range.from()));
                 ps.setTimestamp(3, Timestamp.from(range.to()));
-                try (ResultSet rs = ps.executeQuery();
-                    RowWriter w = RowWriter.open(f, out, "time", "t", "v", "q")) {
+                try (ResultSet rs = ps.executeQuery()) {
+                  RowWriter w = RowWriter.open(f, out, "time", "t", "v", "q");
                   while (rs.next()) {
                     Instant t = rs.getTimestamp(1).toInstant();
                     w.beginRow();
@@ -115,6 +115,7 @@ public class QueryResource {
                     w.quality(rs, 4);
                     w.endRow();
                   }
+                  w.finish();
                 }
               }
             })
@@ -177,9 +178,9 @@ public class QueryResource {
                 ps.setInt(2, series.id());
                 ps.setTimestamp(3, Timestamp.from(range.from()));
                 ps.setTimestamp(4, Timestamp.from(range.to()));
-                try (ResultSet rs = ps.executeQuery();
-                    RowWriter w =
-                        RowWriter.open(f, out, "time", "t", "min", "max", "avg", "last", "count")) {
+                try (ResultSet rs = ps.executeQuery()) {
+                  RowWriter w =
+                      RowWriter.open(f, out, "time", "t", "min", "max", "avg", "last", "count");
                   while (rs.next()) {
                     Instant t = rs.getTimestamp(1).toInstant();
                     w.beginRow();
@@ -192,6 +193,7 @@ public class QueryResource {
                     w.field("count", rs.getLong(6));
                     w.endRow();
                   }
+                  w.finish();
                 }
               }
             })
@@ -238,10 +240,10 @@ public class QueryResource {
                   PreparedStatement ps =
                       c.prepareStatement(
                           "SELECT ts, value, text_value, quality FROM sample"
-                              + " WHERE series_id = ? AND ts >= ? AND ts < ? ORDER BY ts");
-                  RowWriter w =
-                      RowWriter.open(
-                          f, out, "series", "device", "tag", "unit", "time", "t", "v", "q")) {
+                              + " WHERE series_id = ? AND ts >= ? AND ts < ? ORDER BY ts")) {
+                RowWriter w =
+                    RowWriter.open(
+                        f, out, "series", "device", "tag", "unit", "time", "t", "v", "q");
                 ps.setFetchSize(config.api().fetchSize());
                 for (SeriesInfo s : chosen) {
                   ps.setInt(1, s.id());
@@ -263,6 +265,7 @@ public class QueryResource {
                     }
                   }
                 }
+                w.finish();
               }
             })
         .header(

@@ -16,7 +16,7 @@ import java.time.Instant;
  * Writes query rows as they come from the database cursor, as a JSON document or as CSV (RFC 4180),
  * so that no response is ever held in memory whole.
  */
-abstract class RowWriter implements AutoCloseable {
+abstract class RowWriter {
 
   /** Starts a document with the given column names. */
   static RowWriter open(QueryParams.Format format, OutputStream out, String... columns)
@@ -24,8 +24,11 @@ abstract class RowWriter implements AutoCloseable {
     return format == QueryParams.Format.JSON ? new Json(out) : new Csv(out, columns);
   }
 
-  @Override
-  public abstract void close() throws IOException;
+  /**
+   * Ends the document after the last row. Not called when the query fails part-way, so a failed
+   * answer is never a well-formed document.
+   */
+  abstract void finish() throws IOException;
 
   abstract void beginRow() throws IOException;
 
@@ -114,7 +117,7 @@ abstract class RowWriter implements AutoCloseable {
     }
 
     @Override
-    public void close() throws IOException {
+    void finish() throws IOException {
       gen.writeEndArray();
       gen.close();
     }
@@ -190,7 +193,7 @@ abstract class RowWriter implements AutoCloseable {
     }
 
     @Override
-    public void close() throws IOException {
+    void finish() throws IOException {
       out.close();
     }
   }
