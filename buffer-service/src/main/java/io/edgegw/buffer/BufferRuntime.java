@@ -188,7 +188,7 @@ public class BufferRuntime {
   /** The current status; {@code forced} overrides the computed state. */
   Status status(Status.State forced) {
     Map<String, Object> detail = new LinkedHashMap<>();
-    String problem = problem();
+    String problem = statusProblem();
     if (mode != null) {
       detail.put("mode", mode.label());
     }
@@ -214,7 +214,7 @@ public class BufferRuntime {
     return Status.of(COMPONENT, state, version, started, clock.millis(), detail);
   }
 
-  /** What an operator should look at, or null. */
+  /** Why ingest is not working (the readiness check), or null. */
   public String problem() {
     if (writer != null && writer.storeProblem() != null) {
       return writer.storeProblem();
@@ -222,7 +222,16 @@ public class BufferRuntime {
     if (bus != null && !bus.isConnected()) {
       return "not connected to the local bus";
     }
-    return maintenanceProblem;
+    return null;
+  }
+
+  /**
+   * What an operator should look at (the status): ingest problems, and a retention or quota run
+   * that failed (e.g. a long export held the lock it needed; the next run tries again).
+   */
+  String statusProblem() {
+    String p = problem();
+    return p != null ? p : maintenanceProblem;
   }
 
   /** The store mode, once started. */
