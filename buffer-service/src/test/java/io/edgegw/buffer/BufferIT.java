@@ -183,6 +183,14 @@ class BufferIT {
     assertThat(metric("buffer_store_mode{mode=\"plain\"}")).isEqualTo(1.0);
   }
 
+  @jakarta.inject.Inject BufferConfig config;
+
+  @Test
+  void retentionIsThirtyDaysUnlessConfiguredOtherwise() {
+    // StoreResource sets no retention: this is the shipped default.
+    assertThat(config.store().retention()).isEqualTo(Duration.ofDays(30));
+  }
+
   @Test
   void theApiRefusesCallsWithoutTheToken() {
     given()
