@@ -63,6 +63,8 @@ persistence_location $RUN/mosquitto/data/
 log_dest file $RUN/log/mosquitto.log
 # The buffer's persistent session keeps what arrives while it restarts.
 max_queued_messages 1000000
+# Unacknowledged messages in flight per client: the buffer acknowledges after commit.
+max_inflight_messages 1000
 CONF
 umask 022
 

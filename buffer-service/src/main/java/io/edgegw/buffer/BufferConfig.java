@@ -62,21 +62,6 @@ public interface BufferConfig {
     /** MQTT keep-alive. Default {@code 30s}. */
     @WithDefault("30s")
     Duration keepAlive();
-
-    /**
-     * How long the broker keeps the session while the buffer is away. Default {@code 3650d}: the
-     * broker's own limits (persistent_client_expiration, max_queued_messages) are the real bound.
-     */
-    @WithDefault("3650d")
-    Duration sessionExpiry();
-
-    /**
-     * Receive Maximum: most unacknowledged messages the broker sends at once. Messages are
-     * acknowledged after commit, so this bounds what the buffer holds in memory. Default {@code
-     * 512}.
-     */
-    @WithDefault("512")
-    int receiveMaximum();
   }
 
   /** Ingest settings. */
@@ -88,6 +73,13 @@ public interface BufferConfig {
     /** Longest time the first message of a flush waits for more. Default {@code 200ms}. */
     @WithDefault("200ms")
     Duration maxDelay();
+
+    /**
+     * Decoded messages waiting for the writer; when full, decoding waits. The broker's {@code
+     * max_inflight_messages} bounds what arrives unacknowledged. Default {@code 1000}.
+     */
+    @WithDefault("1000")
+    int queueMessages();
 
     /** Largest accepted payload. Default {@code 1M}. */
     @WithDefault("1M")

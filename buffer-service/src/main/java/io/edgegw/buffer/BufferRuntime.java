@@ -89,7 +89,7 @@ public class BufferRuntime {
         new IngestWriter(
             store,
             letter -> bus.publish(Topics.deadLetters(COMPONENT), codec.encode(letter), false),
-            new IngestWriter.Settings(in.batchRows(), in.maxDelay(), b.receiveMaximum() + 16),
+            new IngestWriter.Settings(in.batchRows(), in.maxDelay(), in.queueMessages()),
             clock,
             registry);
     MessageDecoder decoder =
@@ -100,14 +100,7 @@ public class BufferRuntime {
     bus =
         new BusIngest(
             new BusIngest.Settings(
-                b.host(),
-                b.port(),
-                b.clientId(),
-                b.username(),
-                b.password(),
-                b.keepAlive(),
-                b.sessionExpiry(),
-                b.receiveMaximum()),
+                b.host(), b.port(), b.clientId(), b.username(), b.password(), b.keepAlive()),
             decoder,
             writer,
             clock,

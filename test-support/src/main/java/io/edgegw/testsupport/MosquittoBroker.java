@@ -295,6 +295,8 @@ public final class MosquittoBroker implements AutoCloseable {
     // As on the gateway: a persistent session (the buffer's) keeps everything sent while its
     // client is away; Mosquitto's default of 1000 queued messages would drop the rest.
     lines.add("max_queued_messages 1000000");
+    // The buffer acknowledges after commit; its flush size is bounded by this window.
+    lines.add("max_inflight_messages 1000");
     lines.add("log_dest file " + logFile());
     lines.add("log_type error");
     lines.add("log_type warning");

@@ -3,8 +3,8 @@ package io.edgegw.buffer.ingest;
 import com.hivemq.client.mqtt.MqttClient;
 import com.hivemq.client.mqtt.MqttGlobalPublishFilter;
 import com.hivemq.client.mqtt.datatypes.MqttQos;
-import com.hivemq.client.mqtt.mqtt5.Mqtt5AsyncClient;
-import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
+import com.hivemq.client.mqtt.mqtt3.Mqtt3AsyncClient;
+import com.hivemq.client.mqtt.mqtt3.message.publish.Mqtt3Publish;
 import io.edgegw.contracts.Topics;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -17,10 +17,16 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import org.jboss.logging.Logger;
 
 /**
- * The buffer's MQTT 5 session on the local bus: a persistent session (fixed client id, clean start
- * off, long session expiry) subscribed at QoS 1 to telemetry and alarm events, with manual
- * acknowledgement: a PUBACK leaves only after the {@link IngestWriter} committed the message's
- * rows. HiveMQ client types stay in this class.
+ * The buffer's MQTT session on the local bus: a persistent session (fixed client id, clean session
+ * off) subscribed at QoS 1 to telemetry and alarm events, with manual acknowledgement: a PUBACK
+ * leaves only after the {@link IngestWriter} committed the message's rows. HiveMQ client types stay
+ * in this class.
+ *
+ * <p>Why MQTT 3.1.1 and not 5: Mosquitto 2.0.11 (Debian 12) can send a client more unacknowledged
+ * messages than the Receive Maximum the client announced, once a backlog is queued for it; the
+ * HiveMQ client then closes the connection as a protocol error, the broker resends the whole
+ * window, and ingest never recovers (measured by the buffer benchmark). Under 3.1.1 the window is
+ * the broker's {@code max_inflight_messages}, and an excess is not a protocol error.
  *
  * <p>Why not the SmallRye MQTT connector here: its Vert.x client acknowledges a QoS 1 message when
  * it arrives, before the application has stored it, so a crash between the two would lose data the
@@ -36,9 +42,7 @@ public final class BusIngest implements AutoCloseable {
       String clientId,
       String username,
       String password,
-      Duration keepAlive,
-      Duration sessionExpiry,
-      int receiveMaximum) {
+      Duration keepAlive) {
 
     @Override
     public String toString() {
@@ -46,7 +50,7 @@ public final class BusIngest implements AutoCloseable {
     }
   }
 
-  private final Mqtt5AsyncClient client;
+  private final Mqtt3AsyncClient client;
   private final Settings settings;
   private final MessageDecoder decoder;
   private final IngestWriter writer;
@@ -68,7 +72,7 @@ public final class BusIngest implements AutoCloseable {
     this.clock = clock;
     this.client =
         MqttClient.builder()
-            .useMqttVersion5()
+            .useMqttVersion3()
             .identifier(settings.clientId())
             .serverHost(settings.host())
             .serverPort(settings.port())
@@ -102,12 +106,8 @@ public final class BusIngest implements AutoCloseable {
   public void start() {
     client
         .connectWith()
-        .cleanStart(false)
-        .sessionExpiryInterval(Math.min(settings.sessionExpiry().toSeconds(), 0xFFFF_FFFEL))
+        .cleanSession(false)
         .keepAlive((int) Math.max(1, Math.min(65535, settings.keepAlive().toSeconds())))
-        .restrictions()
-        .receiveMaximum(settings.receiveMaximum())
-        .applyRestrictions()
         .send()
         .whenComplete((ack, err) -> {
           if (err != null) {
@@ -140,7 +140,7 @@ public final class BusIngest implements AutoCloseable {
         });
   }
 
-  private void onMessage(Mqtt5Publish publish) {
+  private void onMessage(Mqtt3Publish publish) {
     byte[] payload = publish.getPayloadAsBytes();
     String topic = publish.getTopic().toString();
     Inbound message = decoder.decode(topic, payload, clock.millis(), () -> acknowledge(publish));
@@ -152,7 +152,7 @@ public final class BusIngest implements AutoCloseable {
     }
   }
 
-  private static void acknowledge(Mqtt5Publish publish) {
+  private static void acknowledge(Mqtt3Publish publish) {
     try {
       publish.acknowledge();
     } catch (IllegalStateException e) {
