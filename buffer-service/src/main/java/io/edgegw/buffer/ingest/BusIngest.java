@@ -5,13 +5,13 @@ import com.hivemq.client.mqtt.MqttGlobalPublishFilter;
 import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.mqtt3.Mqtt3AsyncClient;
 import com.hivemq.client.mqtt.mqtt3.message.publish.Mqtt3Publish;
+import io.edgegw.contracts.DeadLetter;
 import io.edgegw.contracts.Topics;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.InstantSource;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.jboss.logging.Logger;
@@ -55,8 +55,7 @@ public final class BusIngest implements AutoCloseable {
   private final MessageDecoder decoder;
   private final IngestWriter writer;
   private final InstantSource clock;
-  private final ExecutorService decoding =
-      Executors.newSingleThreadExecutor(Thread.ofPlatform().name("bus-decode").factory());
+
   private final AtomicBoolean connected = new AtomicBoolean();
 
   public BusIngest(
@@ -99,7 +98,14 @@ public final class BusIngest implements AutoCloseable {
             .buildAsync();
     // Registered before connecting, so that messages the broker kept in the session while the
     // buffer was away are received too.
-    client.publishes(MqttGlobalPublishFilter.ALL, this::onMessage, decoding, true);
+    //
+    // The callback runs on the client's network thread and blocks there while the writer's queue
+    // is full. That is the flow control: the client stops reading, TCP fills up, and the broker
+    // holds the rest. Mosquitto 2.0.11 does not keep to its in-flight window once a backlog is
+    // queued, so without this an outage's backlog would arrive at once and fill the heap (seen in
+    // the benchmark). Nothing the writer needs waits for this thread: acknowledgements and dead
+    // letters are sent without waiting.
+    client.publishes(MqttGlobalPublishFilter.ALL, this::onMessage, true);
   }
 
   /** Starts connecting; reconnects on its own afterwards. */
@@ -143,7 +149,30 @@ public final class BusIngest implements AutoCloseable {
   private void onMessage(Mqtt3Publish publish) {
     byte[] payload = publish.getPayloadAsBytes();
     String topic = publish.getTopic().toString();
-    Inbound message = decoder.decode(topic, payload, clock.millis(), () -> acknowledge(publish));
+    Inbound message;
+    try {
+      message = decoder.decode(topic, payload, clock.millis(), () -> acknowledge(publish));
+    } catch (RuntimeException e) {
+      // The decoder reports bad input as rejections; an exception here is a defect. The message
+      // still goes to the dead-letter topic and is acknowledged, so it cannot stall the session.
+      LOG.errorf(e, "decoding a message on %s failed unexpectedly", topic);
+      message =
+          new Inbound(
+              topic,
+              List.of(),
+              List.of(),
+              List.of(
+                  new Inbound.Rejection(
+                      "decoder_failure",
+                      DeadLetter.of(
+                          MessageDecoder.COMPONENT,
+                          topic,
+                          "the buffer failed to decode this message: " + e,
+                          clock.millis(),
+                          payload))),
+              -1,
+              () -> acknowledge(publish));
+    }
     try {
       writer.submit(message);
     } catch (InterruptedException e) {
@@ -185,6 +214,5 @@ public final class BusIngest implements AutoCloseable {
     } catch (Exception e) {
       LOG.debugf("disconnect: %s", e.toString());
     }
-    decoding.shutdownNow();
   }
 }

@@ -16,9 +16,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.jboss.logging.Logger;
@@ -194,6 +192,13 @@ public final class IngestWriter implements AutoCloseable {
         }
         TimeUnit.MILLISECONDS.sleep(backoffMs);
         backoffMs = Math.min(backoffMs * 2, 5000);
+      } catch (RuntimeException e) {
+        // A defect, not bad luck: isolate the message that causes it, as for a refused one, so
+        // that no message stays unacknowledged (which would shrink the broker's window for good).
+        LOG.errorf(e, "unexpected failure writing %d messages", batch.size());
+        refused(batch, new SQLException("unexpected failure: " + e, "XX000", e));
+        storeProblem.set(null);
+        return;
       }
     }
   }
@@ -256,15 +261,21 @@ public final class IngestWriter implements AutoCloseable {
     messages.increment();
   }
 
-  private void deadLetter(String kind, DeadLetter letter) throws InterruptedException {
+  /**
+   * Counts, logs and publishes a dead letter without waiting for the broker: the bus client keeps
+   * the QoS 1 publish until it is acknowledged, across reconnects, and the reason is in the log and
+   * the metric either way.
+   */
+  private void deadLetter(String kind, DeadLetter letter) {
     registry.counter("buffer_dlq_total", "reason", kind).increment();
     LOG.warnf("dead letter (%s) from %s: %s", kind, letter.topic(), letter.reason());
-    try {
-      deadLetters.send(letter).toCompletableFuture().get(10, TimeUnit.SECONDS);
-    } catch (ExecutionException | TimeoutException e) {
-      // The reason is logged and counted above; the message is not held back for it.
-      LOG.warnf("dead letter could not be published: %s", e.toString());
-    }
+    deadLetters
+        .send(letter)
+        .whenComplete((ok, err) -> {
+          if (err != null) {
+            LOG.warnf("dead letter could not be published: %s", err.toString());
+          }
+        });
   }
 
   /**

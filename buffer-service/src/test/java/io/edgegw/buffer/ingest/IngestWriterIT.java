@@ -148,6 +148,38 @@ class IngestWriterIT {
   }
 
   @Test
+  void aMessageTheStoreCannotHoldIsIsolatedAndNothingStaysUnacknowledged() throws Exception {
+    IngestWriter w = writer(10_000, Duration.ofMillis(50));
+    AtomicInteger acks = new AtomicInteger();
+    w.submit(message("a", 10, acks));
+    // A time beyond PostgreSQL's range (the decoder keeps such samples out; this checks the
+    // writer's own isolation): not even its day partition can be created.
+    StoredSample absurd =
+        new StoredSample(
+            new io.edgegw.buffer.store.SeriesKey("plc", "x"),
+            "number",
+            Long.MAX_VALUE / 2,
+            1.0,
+            null,
+            (short) 0);
+    w.submit(
+        new Inbound(
+            "gw/v1/telemetry/plc",
+            List.of(absurd),
+            List.of(),
+            List.of(),
+            T0,
+            acks::incrementAndGet));
+    w.submit(message("b", 10, acks));
+    w.start();
+    await().atMost(Duration.ofSeconds(30)).untilAtomic(acks, org.hamcrest.Matchers.is(3));
+    assertThat(scalar(ds, "SELECT count(*) FROM sample")).isEqualTo(20);
+    assertThat(letters)
+        .singleElement()
+        .satisfies(l -> assertThat(l.reason()).startsWith("the store refused the message: "));
+  }
+
+  @Test
   void rejectionsOfTheDecoderAreSentAfterTheCommitAndTheMessageIsAcknowledged() throws Exception {
     IngestWriter w = writer(10_000, Duration.ofMillis(50));
     AtomicInteger acks = new AtomicInteger();
