@@ -1,6 +1,5 @@
 package io.edgegw.bridge;
 
-import io.edgegw.bridge.config.ConfigException;
 import io.edgegw.bridge.config.DevicesConfigLoader;
 import io.edgegw.bridge.modbus.ModbusConnector;
 import io.edgegw.bridge.modbus.ModbusFault;
@@ -9,6 +8,7 @@ import io.edgegw.bridge.poll.DevicePoller;
 import io.edgegw.bridge.poll.Pacer;
 import io.edgegw.bridge.poll.PollMetrics;
 import io.edgegw.bridge.publish.BusPublisher;
+import io.edgegw.config.ConfigException;
 import io.edgegw.contracts.PayloadCodec;
 import io.edgegw.contracts.Status;
 import io.micrometer.core.instrument.Counter;

@@ -6,13 +6,16 @@ import io.edgegw.bridge.Endpoint;
 import io.edgegw.bridge.PollGroup;
 import io.edgegw.bridge.RtuBusSpec;
 import io.edgegw.bridge.TagSpec;
-import io.edgegw.bridge.config.YamlTree.Mapping;
-import io.edgegw.bridge.config.YamlTree.Scalar;
-import io.edgegw.bridge.config.YamlTree.Sequence;
-import io.edgegw.bridge.config.YamlTree.YNode;
+import io.edgegw.config.ConfigException;
+import io.edgegw.config.Problems;
+import io.edgegw.config.YamlFields;
+import io.edgegw.config.YamlTree;
+import io.edgegw.config.YamlTree.Mapping;
+import io.edgegw.config.YamlTree.Scalar;
+import io.edgegw.config.YamlTree.Sequence;
+import io.edgegw.config.YamlTree.YNode;
 import java.io.IOException;
 import java.io.Reader;
-import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
@@ -28,10 +31,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
-import org.yaml.snakeyaml.LoaderOptions;
-import org.yaml.snakeyaml.error.Mark;
-import org.yaml.snakeyaml.error.MarkedYAMLException;
-import org.yaml.snakeyaml.error.YAMLException;
 
 /**
  * Reads and validates {@code devices.yaml} into a {@link DevicesConfig}. Every problem in the file
@@ -128,7 +127,7 @@ public final class DevicesConfigLoader {
    */
   public static DevicesConfig parse(String displayName, Reader reader) throws ConfigException {
     Problems problems = new Problems(displayName);
-    YNode root = tree(reader, problems);
+    YNode root = YamlTree.read(reader, MAX_CODE_POINTS, problems);
     problems.throwIfAny();
     if (root == null) {
       problems.add(1, "", "the file is empty; expected version, pollGroups and devices");
@@ -137,44 +136,6 @@ public final class DevicesConfigLoader {
     DevicesConfig config = new Reading(problems).root(root);
     problems.throwIfAny();
     return config;
-  }
-
-  /** The document's tree, or null when it is empty or could not be parsed (then a problem). */
-  private static YNode tree(Reader reader, Problems problems) {
-    LoaderOptions options = new LoaderOptions();
-    // The tree is built from SnakeYAML's event stream, where only this limit applies: the alias
-    // and nesting limits belong to SnakeYAML's composer, which is not used. YamlTree refuses every
-    // alias, and it keeps its own stack, so deep nesting cannot overflow the Java stack.
-    options.setCodePointLimit(MAX_CODE_POINTS);
-    try {
-      return YamlTree.parse(reader, options);
-    } catch (YamlTree.Unsupported e) {
-      problems.add(e.line, "", e.getMessage());
-    } catch (MarkedYAMLException e) {
-      Mark at = e.getProblemMark() != null ? e.getProblemMark() : e.getContextMark();
-      int line = at == null ? 0 : at.getLine() + 1;
-      String reason =
-          "not valid YAML: " + (e.getProblem() != null ? e.getProblem() : e.getContext());
-      Mark context = e.getContextMark();
-      if (e.getProblem() != null && e.getContext() != null && context != null) {
-        int contextLine = context.getLine() + 1;
-        reason +=
-            " (" + e.getContext() + (contextLine != line ? " at line " + contextLine : "") + ")";
-      }
-      problems.add(line, "", reason);
-    } catch (YAMLException e) {
-      problems.add(0, "", unparsable(e));
-    }
-    return null;
-  }
-
-  private static String unparsable(YAMLException e) {
-    // SnakeYAML wraps failures of the reader in a YAMLException.
-    return switch (e.getCause()) {
-      case CharacterCodingException c -> "not UTF-8 text; save the file as UTF-8";
-      case IOException io -> "cannot read: " + io.getMessage();
-      case null, default -> "not valid YAML: " + e.getMessage();
-    };
   }
 
   /** One pass over the document. */

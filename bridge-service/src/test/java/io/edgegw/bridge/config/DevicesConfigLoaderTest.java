@@ -14,6 +14,7 @@ import io.edgegw.bridge.RegisterOrder;
 import io.edgegw.bridge.RtuBusSpec;
 import io.edgegw.bridge.Table;
 import io.edgegw.bridge.TagSpec;
+import io.edgegw.config.ConfigException;
 import java.io.InputStreamReader;
 import java.io.Reader;
 import java.io.StringReader;

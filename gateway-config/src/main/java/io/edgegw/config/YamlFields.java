@@ -1,9 +1,9 @@
-package io.edgegw.bridge.config;
+package io.edgegw.config;
 
-import io.edgegw.bridge.config.YamlTree.Entry;
-import io.edgegw.bridge.config.YamlTree.Mapping;
-import io.edgegw.bridge.config.YamlTree.Scalar;
-import io.edgegw.bridge.config.YamlTree.YNode;
+import io.edgegw.config.YamlTree.Entry;
+import io.edgegw.config.YamlTree.Mapping;
+import io.edgegw.config.YamlTree.Scalar;
+import io.edgegw.config.YamlTree.YNode;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -19,10 +19,12 @@ import java.util.regex.Pattern;
  * Typed reads of one YAML mapping with located errors: unknown and duplicate keys, missing fields,
  * wrong types and ranges become problems at the field's line. A failed read records the problem and
  * returns null (a boolean returns its default); the caller goes on, so one pass reports every
- * problem of the file.
+ * problem of the file. Field paths name the mapping's place in the file, e.g. {@code
+ * devices[2].tags[5]}, so a problem reads {@code devices.yaml:42: devices[2].tags[5].type: ...}.
  */
-final class YamlFields {
-  static final String DURATION_FORM = "a duration like 250ms, 1s, 5m or 1h";
+public final class YamlFields {
+  /** How a duration is written, for messages. */
+  public static final String DURATION_FORM = "a duration like 250ms, 1s, 5m or 1h";
 
   // Nine digits keep every unit inside Duration's range; nobody means a billion hours.
   private static final Pattern DURATION = Pattern.compile("(\\d{1,9})(ms|s|m|h)");
@@ -36,7 +38,14 @@ final class YamlFields {
   private final Map<String, YNode> values = new LinkedHashMap<>();
   private final Map<String, YNode> keys = new LinkedHashMap<>();
 
-  YamlFields(Problems problems, String path, YNode node, Set<String> allowed) {
+  /**
+   * Reads the keys of a mapping; a node that is not a mapping, and every unknown or duplicate key,
+   * is a problem.
+   *
+   * @param path the mapping's field path, empty for the root
+   * @param allowed the keys the mapping may have, in the order the message lists them
+   */
+  public YamlFields(Problems problems, String path, YNode node, Set<String> allowed) {
     this.problems = problems;
     this.path = path;
     this.node = node;
@@ -70,35 +79,39 @@ final class YamlFields {
     }
   }
 
-  boolean isMapping() {
+  /** Whether the node is a mapping (otherwise a problem was recorded and every read is empty). */
+  public boolean isMapping() {
     return node instanceof Mapping;
   }
 
-  String field(String key) {
+  /** The field path of a key, e.g. {@code devices[2].unitId}. */
+  public String field(String key) {
     return path.isEmpty() ? key : path + "." + key;
   }
 
-  boolean has(String key) {
+  /** Whether the key is present (and allowed). */
+  public boolean has(String key) {
     return values.containsKey(key);
   }
 
-  YNode node(String key) {
+  /** The value of a key, or null when absent. */
+  public YNode node(String key) {
     return values.get(key);
   }
 
   /** The line of a key, or of the mapping when absent. */
-  YNode at(String key) {
+  public YNode at(String key) {
     YNode n = keys.get(key);
     return n != null ? n : node;
   }
 
   /** The keys present, in file order. */
-  Set<String> keys() {
+  public Set<String> keys() {
     return values.keySet();
   }
 
   /** The raw text of a scalar field; null when absent (a problem if required) or not a scalar. */
-  String scalar(String key, boolean required, String expected) {
+  public String scalar(String key, boolean required, String expected) {
     YNode n = values.get(key);
     if (n == null) {
       if (required) {
@@ -113,7 +126,8 @@ final class YamlFields {
     return s.value();
   }
 
-  String text(String key, boolean required) {
+  /** A text; a required one must not be blank. */
+  public String text(String key, boolean required) {
     String s = scalar(key, required, "a text");
     if (s != null && s.isBlank() && required) {
       problems.add(values.get(key), field(key), "must not be empty");
@@ -122,7 +136,8 @@ final class YamlFields {
     return s;
   }
 
-  Integer integer(String key, Integer dflt, int min, int max) {
+  /** An integer in {@code min..max}; required when {@code dflt} is null. */
+  public Integer integer(String key, Integer dflt, int min, int max) {
     String expected = "an integer " + min + ".." + max;
     String s = scalar(key, dflt == null, expected);
     if (s == null) {
@@ -141,7 +156,8 @@ final class YamlFields {
     }
   }
 
-  Double number(String key, Double dflt) {
+  /** A finite decimal number; {@code dflt} when absent. */
+  public Double number(String key, Double dflt) {
     String s = scalar(key, false, "a number");
     if (s == null) {
       return has(key) ? null : dflt;
@@ -155,7 +171,7 @@ final class YamlFields {
   }
 
   /** A finite decimal number, or null. */
-  static Double parseNumber(String s) {
+  public static Double parseNumber(String s) {
     String t = s.strip();
     if (!NUMBER.matcher(t).matches()) {
       return null;
@@ -165,7 +181,7 @@ final class YamlFields {
   }
 
   /** A boolean; on a wrong value the problem is recorded and the default returned. */
-  boolean bool(String key, boolean dflt) {
+  public boolean bool(String key, boolean dflt) {
     String s = scalar(key, false, "true or false");
     if (s == null) {
       return dflt;
@@ -180,7 +196,8 @@ final class YamlFields {
     };
   }
 
-  Duration duration(String key, Duration dflt, boolean required) {
+  /** A duration ({@link #DURATION_FORM}); {@code dflt} when absent and not required. */
+  public Duration duration(String key, Duration dflt, boolean required) {
     String s = scalar(key, required, DURATION_FORM);
     if (s == null) {
       return has(key) ? null : dflt;
@@ -193,7 +210,7 @@ final class YamlFields {
   }
 
   /** A duration that must be longer than zero. */
-  Duration positiveDuration(String key, Duration dflt) {
+  public Duration positiveDuration(String key, Duration dflt) {
     Duration d = duration(key, dflt, false);
     if (d != null && d.isZero()) {
       problems.add(
@@ -203,7 +220,8 @@ final class YamlFields {
     return d;
   }
 
-  static Duration parseDuration(String s) {
+  /** A duration ({@link #DURATION_FORM}), or null. */
+  public static Duration parseDuration(String s) {
     Matcher m = DURATION.matcher(s.strip());
     if (!m.matches()) {
       return null;
@@ -223,7 +241,8 @@ final class YamlFields {
    *
    * @param spelling how the file writes each constant, also used in the message
    */
-  <E extends Enum<E>> E choice(String key, E[] constants, Function<E, String> spelling, E dflt) {
+  public <E extends Enum<E>> E choice(
+      String key, E[] constants, Function<E, String> spelling, E dflt) {
     List<String> names = Arrays.stream(constants).map(spelling).toList();
     String expected = "one of " + String.join(", ", names);
     String s = scalar(key, dflt == null, expected);
@@ -245,7 +264,7 @@ final class YamlFields {
   }
 
   /** Describes what the file has where something else was expected. */
-  static String kind(YNode n) {
+  public static String kind(YNode n) {
     return switch (n) {
       case Scalar s when s.value().isEmpty() -> "nothing";
       case Scalar s ->

@@ -1,4 +1,4 @@
-package io.edgegw.bridge.config;
+package io.edgegw.config;
 
 import java.io.Serializable;
 import java.util.List;
@@ -15,7 +15,8 @@ import java.util.stream.Collectors;
  * devices.yaml:57: devices[3].unitId: unit id 4 is already used on bus 'line1' by device 'meter-2'
  * </pre>
  *
- * {@link #file()}, {@link #line()} and {@link #field()} describe the first problem.
+ * {@link #file()}, {@link #line()} and {@link #field()} describe the first problem. Every loader of
+ * a gateway configuration file ({@code devices.yaml}, {@code rules.yaml}) reports through it.
  */
 public final class ConfigException extends Exception {
   private static final long serialVersionUID = 2L;
