@@ -3,6 +3,7 @@ package io.edgegw.buffer.bench;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.edgegw.testsupport.PostgresServer;
+import io.edgegw.testsupport.bench.Machine;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,8 +1,13 @@
 package io.edgegw.buffer.bench;
 
+import io.edgegw.contracts.Quality;
+import io.edgegw.contracts.Sample;
 import io.edgegw.testsupport.FreePorts;
 import io.edgegw.testsupport.MosquittoBroker;
 import io.edgegw.testsupport.PostgresServer;
+import io.edgegw.testsupport.bench.Machine;
+import io.edgegw.testsupport.bench.MetricsScrape;
+import io.edgegw.testsupport.bench.PacedPublisher;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
@@ -118,10 +123,11 @@ final class EndToEndBench {
     try (PacedPublisher publisher =
         new PacedPublisher(
             broker.port(),
+            "producer",
             broker.password("producer"),
             settings.devices(),
-            settings.samplesPerMessage(),
-            messagesPerSecond)) {
+            messagesPerSecond,
+            samples(settings.samplesPerMessage()))) {
       // Every series is created once, at a gentle rate, before the load: creating 100,000 series
       // under full load is a one-off that would otherwise fall into the warm-up.
       long primeStart = System.nanoTime();
@@ -257,6 +263,25 @@ final class EndToEndBench {
   private static final double PRIME_MESSAGES_PER_S = 100;
   private static final String LAG = "buffer_commit_lag_seconds_bucket";
   private static final String FLUSH = "buffer_flush_duration_seconds_bucket";
+
+  /**
+   * {@code tags} samples per batch, {@code tag000} onwards, each stamped with the batch's publish
+   * time, so the service's commit lag is the time from publish to commit.
+   */
+  private static PacedPublisher.Samples samples(int tags) {
+    String[] names = new String[tags];
+    for (int j = 0; j < tags; j++) {
+      names[j] = PacedPublisher.tagName(j);
+    }
+    return (device, t) -> {
+      List<Sample> batch = new ArrayList<>(tags);
+      double base = (t % 86_400_000L) / 1000.0;
+      for (int j = 0; j < tags; j++) {
+        batch.add(new Sample(names[j], t, base + j, Quality.GOOD));
+      }
+      return batch;
+    };
+  }
 
   /** The lowest mean over 10 consecutive one-second readings (the whole list when shorter). */
   private static long tenSecondMinimum(List<Long> perSecond) {

@@ -5,6 +5,7 @@ import io.edgegw.buffer.store.TestStore;
 import io.edgegw.testsupport.FreePorts;
 import io.edgegw.testsupport.MosquittoBroker;
 import io.edgegw.testsupport.PostgresServer;
+import io.edgegw.testsupport.bench.Machine;
 import java.io.InputStream;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;

@@ -1,5 +1,6 @@
 package io.edgegw.buffer.bench;
 
+import io.edgegw.testsupport.bench.MetricsScrape;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;

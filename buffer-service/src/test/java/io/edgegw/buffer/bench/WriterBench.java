@@ -8,6 +8,7 @@ import io.edgegw.buffer.store.StoreWriter;
 import io.edgegw.buffer.store.StoredSample;
 import io.edgegw.buffer.store.TestStore;
 import io.edgegw.testsupport.PostgresServer;
+import io.edgegw.testsupport.bench.Machine;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;

@@ -1,15 +1,13 @@
-package io.edgegw.buffer.bench;
+package io.edgegw.testsupport.bench;
 
 import com.hivemq.client.mqtt.MqttClient;
 import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5AsyncClient;
 import io.edgegw.contracts.PayloadCodec;
-import io.edgegw.contracts.Quality;
 import io.edgegw.contracts.Sample;
 import io.edgegw.contracts.SampleBatch;
 import io.edgegw.contracts.Topics;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -18,21 +16,31 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * Publishes sample batches as the bridge does (QoS 1, MQTT 5, one topic per device) at a fixed
- * rate: {@code devices} devices of {@code tags} tags each, every device once per period, the
- * devices spread evenly over the period. Each sample's time is the publish time in epoch ms, so the
- * service's commit lag is the time from publish to commit.
+ * Publishes sample batches as the bridge does (QoS 1, MQTT 5, one topic per device, devices named
+ * {@link #deviceId(int)}) at a fixed rate: every device once per period, the devices spread evenly
+ * over the period. What each batch holds comes from a {@link Samples} source, called with the
+ * publish time in epoch ms, so a service can measure from publish to its own work.
  *
  * <p>It counts what it handed to the client and what the broker acknowledged, and how far it fell
  * behind its schedule, so a report can say whether the offered load was really offered.
  */
-final class PacedPublisher implements AutoCloseable {
+public final class PacedPublisher implements AutoCloseable {
+
+  /** The samples of one batch. Called on the publishing thread only. */
+  @FunctionalInterface
+  public interface Samples {
+    /**
+     * @param device the device's index, 0 to devices - 1
+     * @param t the batch's time in epoch ms (never twice the same for one device)
+     */
+    List<Sample> of(int device, long t);
+  }
+
   private final Mqtt5AsyncClient client;
   private final PayloadCodec codec = new PayloadCodec();
   private final int devices;
-  private final int tags;
+  private final Samples samples;
   private final long intervalNanos;
-  private final String[] tagNames;
   private final long[] lastT;
   private final long[] seq;
   private final AtomicLong sentMessages = new AtomicLong();
@@ -45,17 +53,23 @@ final class PacedPublisher implements AutoCloseable {
   private Thread thread;
 
   /**
+   * Connects (clean start) as {@code username}.
+   *
+   * @param devices devices {@code dev0000} to {@code dev<devices - 1>}
    * @param messagesPerSecond batches per second over all devices
+   * @param samples what each batch holds
    */
-  PacedPublisher(int port, String password, int devices, int tags, double messagesPerSecond)
+  public PacedPublisher(
+      int port,
+      String username,
+      String password,
+      int devices,
+      double messagesPerSecond,
+      Samples samples)
       throws Exception {
     this.devices = devices;
-    this.tags = tags;
+    this.samples = samples;
     this.intervalNanos = Math.round(1e9 / messagesPerSecond);
-    this.tagNames = new String[tags];
-    for (int i = 0; i < tags; i++) {
-      tagNames[i] = String.format("tag%03d", i);
-    }
     this.lastT = new long[devices];
     this.seq = new long[devices];
     this.client =
@@ -65,24 +79,34 @@ final class PacedPublisher implements AutoCloseable {
             .serverHost("127.0.0.1")
             .serverPort(port)
             .simpleAuth()
-            .username("producer")
+            .username(username)
             .password(password.getBytes(StandardCharsets.UTF_8))
             .applySimpleAuth()
             .buildAsync();
     client.connectWith().cleanStart(true).send().get(10, TimeUnit.SECONDS);
   }
 
+  /** The id of device {@code index}: {@code dev0000}, {@code dev0001}, ... */
+  public static String deviceId(int index) {
+    return String.format("dev%04d", index);
+  }
+
+  /** The name of tag {@code index}: {@code tag000}, {@code tag001}, ... */
+  public static String tagName(int index) {
+    return String.format("tag%03d", index);
+  }
+
   /**
-   * Publishes one batch per device at {@code messagesPerSecond}, in the calling thread, so that the
-   * service creates every series before the measured load starts.
+   * Publishes one batch per device at {@code messagesPerSecond}, in the calling thread, so that a
+   * service meets every device (and creates its series) before the measured load starts.
    */
-  void prime(double messagesPerSecond) {
+  public void prime(double messagesPerSecond) {
     running = true;
     pace(Math.round(1e9 / messagesPerSecond), devices);
   }
 
   /** Starts publishing at the full rate until {@link #stop()}. */
-  void start() {
+  public void start() {
     running = true;
     thread = Thread.ofPlatform().name("bench-publisher").start(() -> pace(intervalNanos, -1));
   }
@@ -109,16 +133,12 @@ final class PacedPublisher implements AutoCloseable {
   }
 
   private void publish(int device, long t) {
-    List<Sample> samples = new ArrayList<>(tags);
-    double base = (t % 86_400_000L) / 1000.0;
-    for (int j = 0; j < tags; j++) {
-      samples.add(new Sample(tagNames[j], t, base + j, Quality.GOOD));
-    }
-    String id = String.format("dev%04d", device);
-    SampleBatch batch = SampleBatch.of(id, seq[device]++, samples, 0);
+    List<Sample> batchSamples = samples.of(device, t);
+    String id = deviceId(device);
+    SampleBatch batch = SampleBatch.of(id, seq[device]++, batchSamples, 0);
     byte[] payload = codec.encode(batch);
     sentMessages.incrementAndGet();
-    sentSamples.addAndGet(tags);
+    sentSamples.addAndGet(batchSamples.size());
     client
         .publishWith()
         .topic(Topics.telemetry(id))
@@ -135,31 +155,35 @@ final class PacedPublisher implements AutoCloseable {
   }
 
   /** Stops publishing; what was handed to the client is still sent. */
-  void stop() throws InterruptedException {
+  public void stop() throws InterruptedException {
     running = false;
     if (thread != null) {
       thread.join();
     }
   }
 
-  long sentMessages() {
+  /** Batches handed to the client so far. */
+  public long sentMessages() {
     return sentMessages.get();
   }
 
-  long sentSamples() {
+  /** Samples handed to the client so far. */
+  public long sentSamples() {
     return sentSamples.get();
   }
 
-  long acked() {
+  /** Batches the broker acknowledged (PUBACK) so far. */
+  public long acked() {
     return acked.get();
   }
 
-  long failed() {
+  /** Batches the client or the broker failed. */
+  public long failed() {
     return failed.get();
   }
 
   /** The most the loop was ever behind its schedule, in ms, and resets the figure. */
-  double takeWorstBehindMs() {
+  public double takeWorstBehindMs() {
     double ms = worstBehindNanos / 1e6;
     worstBehindNanos = 0;
     return ms;

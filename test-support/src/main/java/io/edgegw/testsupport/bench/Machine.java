@@ -1,4 +1,4 @@
-package io.edgegw.buffer.bench;
+package io.edgegw.testsupport.bench;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -12,11 +12,11 @@ import java.util.Map;
  * What the benchmark ran on, and how busy the machine was: the numbers of a shared 2-core host are
  * only readable next to its load. Linux only ({@code /proc}).
  */
-final class Machine {
+public final class Machine {
   private Machine() {}
 
   /** CPU model, cores, memory, kernel and JDK. */
-  static Map<String, Object> describe() {
+  public static Map<String, Object> describe() {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("cpu", firstValue(Path.of("/proc/cpuinfo"), "model name"));
     m.put("cores", Runtime.getRuntime().availableProcessors());
@@ -28,13 +28,13 @@ final class Machine {
   }
 
   /** The 1, 5 and 15 minute load averages. */
-  static String loadAverage() {
+  public static String loadAverage() {
     String[] parts = read(Path.of("/proc/loadavg")).split("\\s+");
     return parts[0] + " " + parts[1] + " " + parts[2];
   }
 
   /** Busy and total jiffies of all cores since boot (from the first line of /proc/stat). */
-  static long[] cpuJiffies() {
+  public static long[] cpuJiffies() {
     String[] f = read(Path.of("/proc/stat")).lines().findFirst().orElseThrow().split("\\s+");
     long total = 0;
     for (int i = 1; i < f.length; i++) {
@@ -45,7 +45,7 @@ final class Machine {
   }
 
   /** Cores kept busy between two {@link #cpuJiffies()} readings. */
-  static double busyCores(long[] before, long[] after) {
+  public static double busyCores(long[] before, long[] after) {
     long total = after[1] - before[1];
     return total == 0
         ? 0
@@ -53,7 +53,7 @@ final class Machine {
   }
 
   /** Resident set of a process in kB, or -1 when it is gone. */
-  static long rssKb(long pid) {
+  public static long rssKb(long pid) {
     Path status = Path.of("/proc/" + pid + "/status");
     if (!Files.exists(status)) {
       return -1;
@@ -61,8 +61,20 @@ final class Machine {
     return kb(firstValue(status, "VmRSS"));
   }
 
-  /** CPU seconds a process used so far (user + system), or -1 when unknown. */
-  static double cpuSeconds(ProcessHandle process) {
+  /** The highest resident set a process has had since it started, in kB (VmHWM), or -1. */
+  public static long peakRssKb(long pid) {
+    Path status = Path.of("/proc/" + pid + "/status");
+    if (!Files.exists(status)) {
+      return -1;
+    }
+    return kb(firstValue(status, "VmHWM"));
+  }
+
+  /**
+   * CPU seconds a process used so far (user + system; on Linux the JDK reads them from {@code
+   * /proc/<pid>/stat}), or -1 when unknown.
+   */
+  public static double cpuSeconds(ProcessHandle process) {
     return process.info().totalCpuDuration().map(d -> d.toNanos() / 1e9).orElse(-1.0);
   }
 
