@@ -18,8 +18,24 @@ import java.util.concurrent.locks.Lock;
  * of a {@link ModbusTcpSimulator} with its fault proxy (the proxy serialises requests with the same
  * lock); on a {@link ModbusTcpSimulator#direct direct} or RTU simulator a master polling at that
  * moment can see the first word new and the second old.
+ *
+ * <p>A {@link CoilListener} learns of every coil change the moment it happens, e.g. to time when a
+ * master's write landed without polling for it.
  */
 public final class UnitImage {
+
+  /** Told of a coil that changed value. */
+  @FunctionalInterface
+  public interface CoilListener {
+    /**
+     * Called on the thread that changed the coil (the slave's handler for a master's write, the
+     * caller of {@link #setCoil}), after the change; it must return quickly and not throw.
+     *
+     * @param address the coil's address
+     * @param value its new value
+     */
+    void changed(int address, boolean value);
+  }
 
   /** Addresses per table unless a smaller image was asked for: 0 to 9999. */
   public static final int DEFAULT_SIZE = 10_000;
@@ -29,8 +45,9 @@ public final class UnitImage {
   private final SimpleProcessImage processImage;
   private final SimpleRegister[] holding;
   private final SimpleInputRegister[] input;
-  private final Bit[] coils;
+  private final Coil[] coils;
   private final Bit[] discretes;
+  private volatile CoilListener coilListener;
 
   UnitImage(int unitId, Lock updateLock) {
     this(unitId, DEFAULT_SIZE, updateLock);
@@ -46,7 +63,7 @@ public final class UnitImage {
     this.unitId = unitId;
     this.holding = new SimpleRegister[size];
     this.input = new SimpleInputRegister[size];
-    this.coils = new Bit[size];
+    this.coils = new Coil[size];
     this.discretes = new Bit[size];
     this.updateLock = Objects.requireNonNull(updateLock, "updateLock");
     this.processImage = new SimpleProcessImage(unitId);
@@ -57,7 +74,7 @@ public final class UnitImage {
       processImage.addRegister(holding[address]);
       input[address] = new SimpleInputRegister(0);
       processImage.addInputRegister(input[address]);
-      coils[address] = new Bit();
+      coils[address] = new Coil(address);
       processImage.addDigitalOut(coils[address]);
       discretes[address] = new Bit();
       processImage.addDigitalIn(discretes[address]);
@@ -104,6 +121,14 @@ public final class UnitImage {
   public void setCoil(int address, boolean value) {
     checkRange("coil", address, 1);
     coils[address].set(value);
+  }
+
+  /**
+   * Tells {@code listener} of every coil change from now on (a set to the value a coil already has
+   * is not a change); replaces the previous listener, null removes it.
+   */
+  public void onCoilChange(CoilListener listener) {
+    coilListener = listener;
   }
 
   /** Sets one discrete input. */
@@ -211,8 +236,8 @@ public final class UnitImage {
    * A coil or discrete input. j2mod's SimpleDigitalOut keeps its state in a plain field, which the
    * slave's handler thread need not see when a test thread sets it.
    */
-  private static final class Bit implements DigitalOut {
-    private volatile boolean state;
+  private static class Bit implements DigitalOut {
+    volatile boolean state;
 
     @Override
     public boolean isSet() {
@@ -222,6 +247,25 @@ public final class UnitImage {
     @Override
     public void set(boolean value) {
       state = value;
+    }
+  }
+
+  /** A coil: a {@link Bit} that tells the image's {@link CoilListener} of a change. */
+  private final class Coil extends Bit {
+    private final int address;
+
+    Coil(int address) {
+      this.address = address;
+    }
+
+    @Override
+    public void set(boolean value) {
+      boolean was = state;
+      state = value;
+      CoilListener listener = coilListener;
+      if (listener != null && was != value) {
+        listener.changed(address, value);
+      }
     }
   }
 }

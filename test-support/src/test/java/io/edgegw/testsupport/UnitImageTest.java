@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.ghgande.j2mod.modbus.procimg.ProcessImage;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.locks.ReentrantLock;
 import org.junit.jupiter.api.Test;
 
@@ -47,6 +49,22 @@ class UnitImageTest {
     assertThat(unit.holding(42)).isEqualTo((short) 0xBEEF);
     assertThat(unit.coil(3)).isTrue();
     assertThat(unit.coil(4)).isFalse();
+  }
+
+  @Test
+  void aCoilListenerHearsEveryChangeFromTheMasterOrTheTestButNoRepeat() throws Exception {
+    List<String> heard = new CopyOnWriteArrayList<>();
+    unit.onCoilChange((address, value) -> heard.add(address + "=" + value));
+
+    unit.processImage().getDigitalOut(3).set(true); // a master's write
+    unit.processImage().getDigitalOut(3).set(true); // the same value again: no change
+    unit.setCoil(3, false);
+    unit.setDiscrete(3, true); // not a coil
+    unit.onCoilChange(null);
+    unit.setCoil(4, true);
+
+    assertThat(heard).containsExactly("3=true", "3=false");
+    assertThat(unit.coil(4)).isTrue();
   }
 
   @Test
