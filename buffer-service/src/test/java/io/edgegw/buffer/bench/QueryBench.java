@@ -323,7 +323,7 @@ final class QueryBench {
 
   /**
    * Median of 5 runs of {@code sql} for each series in turn (as the API runs it: read-only
-   * transaction, cursor of 5000 rows), reading every column of every row.
+   * transaction without JIT, cursor of 5000 rows), reading every column of every row.
    */
   private static double sqlOnly(
       DataSource ds, String sql, List<Integer> series, Instant from, Instant to)
@@ -334,6 +334,9 @@ final class QueryBench {
       try (Connection c = ds.getConnection()) {
         c.setAutoCommit(false);
         c.setReadOnly(true);
+        try (Statement s = c.createStatement()) {
+          s.execute("SET LOCAL jit = off");
+        }
         try (PreparedStatement ps = c.prepareStatement(sql)) {
           ps.setFetchSize(5000);
           for (int id : series) {
