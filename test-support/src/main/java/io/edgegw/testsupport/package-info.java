@@ -13,6 +13,8 @@
  *       RTU units on its device side. Read {@link io.edgegw.testsupport.LineSettings} before
  *       choosing parity or baud rate.
  *   <li>{@link io.edgegw.testsupport.BusObserver}: a recording MQTT subscriber on the local bus.
+ *   <li>{@link io.edgegw.testsupport.ServiceProcess}: a packaged Quarkus service as a child JVM, to
+ *       kill, stop and restart on the same port, with secrets only in its environment.
  *   <li>{@link io.edgegw.testsupport.FreePorts}: a free TCP port on 127.0.0.1.
  * </ul>
  *
