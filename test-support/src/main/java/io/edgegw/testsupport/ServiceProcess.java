@@ -18,7 +18,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.OptionalDouble;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -346,7 +345,7 @@ public final class ServiceProcess implements AutoCloseable {
     if (r.statusCode() != 200) {
       throw new AssertionError("/q/metrics of " + this.name + " answered " + r.statusCode());
     }
-    return metricValue(r.body(), name, labels)
+    return MetricLine.find(r.body(), name, labels)
         .orElseThrow(() ->
             new AssertionError(
                 "no metric "
@@ -455,19 +454,6 @@ public final class ServiceProcess implements AutoCloseable {
             k -> k.startsWith("QUARKUS_") || clearedPrefixes.stream().anyMatch(k::startsWith));
     environment.putAll(secrets);
     return environment;
-  }
-
-  /**
-   * The value of the line named {@code name} with exactly {@code labels} in a Prometheus text
-   * exposition, or empty.
-   */
-  static OptionalDouble metricValue(String exposition, String name, Map<String, String> labels) {
-    return exposition
-        .lines()
-        .map(MetricLine::parse)
-        .filter(l -> l != null && l.name().equals(name) && l.labels().equals(labels))
-        .mapToDouble(MetricLine::value)
-        .findFirst();
   }
 
   /** True when the latest run ended because its port was taken, before it was ever ready. */
@@ -678,81 +664,6 @@ public final class ServiceProcess implements AutoCloseable {
   private record PropertyValue(String text, boolean inDirectory) {
     String resolve(Path directory) {
       return inDirectory ? directory.resolve(text).toString() : text;
-    }
-  }
-
-  /** One sample line of the Prometheus text format: {@code name{k="v",...} value [timestamp]}. */
-  private record MetricLine(String name, Map<String, String> labels, double value) {
-
-    /** The parsed line, or null for a comment, a blank line or something unparsable. */
-    static MetricLine parse(String line) {
-      int i = 0;
-      int n = line.length();
-      while (i < n && isNameChar(line.charAt(i))) {
-        i++;
-      }
-      if (i == 0) {
-        return null;
-      }
-      String name = line.substring(0, i);
-      Map<String, String> labels = new HashMap<>();
-      if (i < n && line.charAt(i) == '{') {
-        i++;
-        while (true) {
-          while (i < n && (line.charAt(i) == ',' || line.charAt(i) == ' ')) {
-            i++;
-          }
-          if (i < n && line.charAt(i) == '}') {
-            i++;
-            break;
-          }
-          int keyStart = i;
-          while (i < n && isNameChar(line.charAt(i))) {
-            i++;
-          }
-          if (i == keyStart || i + 1 >= n || line.charAt(i) != '=' || line.charAt(i + 1) != '"') {
-            return null;
-          }
-          String key = line.substring(keyStart, i);
-          i += 2;
-          StringBuilder value = new StringBuilder();
-          while (i < n && line.charAt(i) != '"') {
-            char c = line.charAt(i++);
-            if (c == '\\' && i < n) {
-              char e = line.charAt(i++);
-              value.append(e == 'n' ? '\n' : e);
-            } else {
-              value.append(c);
-            }
-          }
-          if (i >= n) {
-            return null;
-          }
-          i++; // closing quote
-          labels.put(key, value.toString());
-        }
-      }
-      String[] rest = line.substring(i).strip().split("\\s+");
-      if (rest.length == 0 || rest[0].isEmpty()) {
-        return null;
-      }
-      try {
-        return new MetricLine(name, Map.copyOf(labels), number(rest[0]));
-      } catch (NumberFormatException e) {
-        return null;
-      }
-    }
-
-    private static boolean isNameChar(char c) {
-      return c == '_' || c == ':' || Character.isLetterOrDigit(c) && c < 128;
-    }
-
-    private static double number(String text) {
-      return switch (text) {
-        case "+Inf", "Inf" -> Double.POSITIVE_INFINITY;
-        case "-Inf" -> Double.NEGATIVE_INFINITY;
-        default -> Double.parseDouble(text);
-      };
     }
   }
 }

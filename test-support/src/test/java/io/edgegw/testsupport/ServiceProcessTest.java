@@ -35,38 +35,31 @@ class ServiceProcessTest {
 
   @Test
   void aMetricWithoutLabelsIsTheLineWithoutLabels() {
-    assertThat(ServiceProcess.metricValue(EXPOSITION, "rules_alarms_total", Map.of()))
-        .hasValue(7.0);
-    assertThat(ServiceProcess.metricValue(EXPOSITION, "rules_alarms", Map.of())).isEmpty();
+    assertThat(MetricLine.find(EXPOSITION, "rules_alarms_total", Map.of())).hasValue(7.0);
+    assertThat(MetricLine.find(EXPOSITION, "rules_alarms", Map.of())).isEmpty();
   }
 
   @Test
   void labelsMatchExactlyInAnyOrder() {
     assertThat(
-            ServiceProcess.metricValue(
+            MetricLine.find(
                 EXPOSITION, "rules_alarms_total", Map.of("severity", "MAJOR", "device", "pump-1")))
         .hasValue(3.0);
     assertThat(
-            ServiceProcess.metricValue(
+            MetricLine.find(
                 EXPOSITION, "rules_alarms_total", Map.of("device", "pump-2", "severity", "MAJOR")))
         .hasValue(4.0);
-    assertThat(
-            ServiceProcess.metricValue(
-                EXPOSITION, "rules_alarms_total", Map.of("severity", "MAJOR")))
+    assertThat(MetricLine.find(EXPOSITION, "rules_alarms_total", Map.of("severity", "MAJOR")))
         .as("a subset of the labels is not a match")
         .isEmpty();
   }
 
   @Test
   void labelValuesAreUnescapedAndInfinityIsANumber() {
-    assertThat(
-            ServiceProcess.metricValue(
-                EXPOSITION, "odd_label", Map.of("text", "a \"quoted\", comma\\")))
+    assertThat(MetricLine.find(EXPOSITION, "odd_label", Map.of("text", "a \"quoted\", comma\\")))
         .hasValue(1.0);
-    assertThat(ServiceProcess.metricValue(EXPOSITION, "lag_bucket", Map.of("le", "+Inf")))
-        .hasValue(12.0);
-    assertThat(ServiceProcess.metricValue(EXPOSITION, "lag_max", Map.of()))
-        .hasValue(Double.POSITIVE_INFINITY);
+    assertThat(MetricLine.find(EXPOSITION, "lag_bucket", Map.of("le", "+Inf"))).hasValue(12.0);
+    assertThat(MetricLine.find(EXPOSITION, "lag_max", Map.of())).hasValue(Double.POSITIVE_INFINITY);
   }
 
   @Test
