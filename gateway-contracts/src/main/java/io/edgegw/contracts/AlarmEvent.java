@@ -30,7 +30,13 @@ public record AlarmEvent(
     RAISED,
     ACKNOWLEDGED,
     CLEARED,
-    RESET
+    /** A latched alarm returned to normal by its acknowledgement. */
+    RESET,
+    /**
+     * The outcome of the actions (interlock writes) of the alarm's previous transition, in {@code
+     * detail}; published when they have finished, so that the transition itself is not delayed.
+     */
+    ACTION
   }
 
   public AlarmEvent {

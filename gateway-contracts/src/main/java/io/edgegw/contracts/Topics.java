@@ -13,12 +13,34 @@ public final class Topics {
   /** Subscription filter for all telemetry. */
   public static final String TELEMETRY_ALL = ROOT + "/telemetry/+";
 
+  /** Subscription filter for every retained alarm state. */
+  public static final String ALARM_ALL = ROOT + "/alarm/+";
+
+  /** Subscription filter for every command reply. */
+  public static final String REPLY_ALL = ROOT + "/reply/+";
+
+  /** Subscription filter for every command to {@code target}: {@code gw/v1/cmd/{target}/+}. */
+  public static String commandsTo(String target) {
+    return ROOT + "/cmd/" + Checks.topicLevel(target, "target") + "/+";
+  }
+
   /** Alarm transitions. */
   public static final String ALARM_EVENTS = ROOT + "/event/alarm";
 
   /** {@code gw/v1/telemetry/{deviceId}}: {@link SampleBatch}, QoS 1. */
   public static String telemetry(String deviceId) {
     return ROOT + "/telemetry/" + Checks.topicLevel(deviceId, "deviceId");
+  }
+
+  /**
+   * {@code gw/v1/event/{name}}: a custom event of a rule's action ({@link AlarmEvent}, QoS 1). The
+   * name {@code alarm} is taken by {@link #ALARM_EVENTS}.
+   */
+  public static String event(String name) {
+    if ("alarm".equals(name)) {
+      throw new IllegalArgumentException("event name 'alarm' is reserved for alarm transitions");
+    }
+    return ROOT + "/event/" + Checks.topicLevel(name, "event name");
   }
 
   /** {@code gw/v1/alarm/{alarmId}}: {@link AlarmState}, QoS 1, retained. */
