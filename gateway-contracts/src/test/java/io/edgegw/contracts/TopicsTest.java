@@ -17,6 +17,16 @@ class TopicsTest {
     assertThat(Topics.deadLetters("buffer")).isEqualTo("gw/v1/dlq/buffer");
     assertThat(Topics.TELEMETRY_ALL).isEqualTo("gw/v1/telemetry/+");
     assertThat(Topics.ALARM_EVENTS).isEqualTo("gw/v1/event/alarm");
+    assertThat(Topics.ALARM_ALL).isEqualTo("gw/v1/alarm/+");
+    assertThat(Topics.REPLY_ALL).isEqualTo("gw/v1/reply/+");
+    assertThat(Topics.commandsTo("rules")).isEqualTo("gw/v1/cmd/rules/+");
+    assertThat(Topics.event("tank-trip")).isEqualTo("gw/v1/event/tank-trip");
+  }
+
+  @Test
+  void theAlarmEventTopicIsNotACustomEventName() {
+    assertThatThrownBy(() -> Topics.event("alarm")).hasMessageContaining("reserved");
+    assertThatThrownBy(() -> Topics.event("a/b")).hasMessageContaining("event name");
   }
 
   @Test
