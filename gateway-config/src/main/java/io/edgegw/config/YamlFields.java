@@ -3,10 +3,12 @@ package io.edgegw.config;
 import io.edgegw.config.YamlTree.Entry;
 import io.edgegw.config.YamlTree.Mapping;
 import io.edgegw.config.YamlTree.Scalar;
+import io.edgegw.config.YamlTree.Sequence;
 import io.edgegw.config.YamlTree.YNode;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -79,6 +81,23 @@ public final class YamlFields {
     }
   }
 
+  /**
+   * Reads a mapping whose keys are not fixed: names the file chooses (poll groups, expression
+   * inputs), or keys that another program validates. Every key is allowed; duplicate and merge keys
+   * are still problems.
+   */
+  public static YamlFields anyKeys(Problems problems, String path, YNode node) {
+    Set<String> names = new LinkedHashSet<>();
+    if (node instanceof Mapping map) {
+      for (Entry t : map.entries()) {
+        if (t.key() instanceof Scalar k) {
+          names.add(k.value());
+        }
+      }
+    }
+    return new YamlFields(problems, path, node, names);
+  }
+
   /** Whether the node is a mapping (otherwise a problem was recorded and every read is empty). */
   public boolean isMapping() {
     return node instanceof Mapping;
@@ -108,6 +127,24 @@ public final class YamlFields {
   /** The keys present, in file order. */
   public Set<String> keys() {
     return values.keySet();
+  }
+
+  /**
+   * The items of a list field; empty when absent (a problem if required) or not a list (a problem).
+   */
+  public List<YNode> list(String key, boolean required) {
+    YNode n = values.get(key);
+    if (n == null) {
+      if (required) {
+        problems.add(node, field(key), "required field is missing; expected a list");
+      }
+      return List.of();
+    }
+    if (n instanceof Sequence seq) {
+      return seq.items();
+    }
+    problems.add(n, field(key), "expected a list (lines starting with '- '), got " + kind(n));
+    return List.of();
   }
 
   /** The raw text of a scalar field; null when absent (a problem if required) or not a scalar. */
@@ -269,7 +306,7 @@ public final class YamlFields {
       case Scalar s when s.value().isEmpty() -> "nothing";
       case Scalar s ->
           "'" + (s.value().length() > 40 ? s.value().substring(0, 40) + "..." : s.value()) + "'";
-      case YamlTree.Sequence q -> "a list";
+      case Sequence q -> "a list";
       case Mapping m -> "a mapping";
     };
   }
