@@ -8,6 +8,7 @@ BUS_PORT=${GW_BUS_PORT:-1883}
 PLANT_PORT=${GW_PLANT_PORT:-15020}
 HTTP_PORT=${GW_HTTP_PORT:-8081}
 BUFFER_PORT=${GW_BUFFER_PORT:-8082}
+RULES_PORT=${GW_RULES_PORT:-8083}
 DB_PORT=${GW_DB_PORT:-15432}
 
 mkdir -p "$RUN/secrets" "$RUN/mosquitto/data" "$RUN/log"
@@ -16,11 +17,11 @@ chmod 700 "$RUN/secrets"
 echo "Building the gateway (first run downloads dependencies)..." >&2
 cd "$ROOT"
 mvn -B -q -ntp -DskipTests -Dspotless.check.skip=true -Dmdep.outputFile=target/classpath.txt \
-  package dependency:build-classpath -pl bridge-service,buffer-service,test-support -am
+  package dependency:build-classpath -pl bridge-service,buffer-service,rules-service,test-support -am
 
 # First-run provisioning: one generated password per broker user, kept across runs, never printed.
 umask 077
-for user in bridge buffer operator db-admin db-buffer buffer-api-token; do
+for user in bridge buffer rules operator db-admin db-buffer buffer-api-token; do
   f="$RUN/secrets/$user.password"
   [ -s "$f" ] || head -c 24 /dev/urandom | base64 | tr -d '/+=\n' >"$f"
 done
@@ -29,9 +30,11 @@ printf 'bridge.bus.password=%s\n' "$(cat "$RUN/secrets/bridge.password")" >"$RUN
 printf 'buffer.bus.password=%s\nquarkus.datasource.password=%s\n' \
   "$(cat "$RUN/secrets/buffer.password")" "$(cat "$RUN/secrets/db-buffer.password")" \
   >"$RUN/secrets/buffer.properties"
+printf 'rules.bus.password=%s\n' "$(cat "$RUN/secrets/rules.password")" >"$RUN/secrets/rules.properties"
 rm -f "$RUN/mosquitto/passwd"
 mosquitto_passwd -c -b "$RUN/mosquitto/passwd" bridge "$(cat "$RUN/secrets/bridge.password")" 2>/dev/null
 mosquitto_passwd -b "$RUN/mosquitto/passwd" buffer "$(cat "$RUN/secrets/buffer.password")" 2>/dev/null
+mosquitto_passwd -b "$RUN/mosquitto/passwd" rules "$(cat "$RUN/secrets/rules.password")" 2>/dev/null
 mosquitto_passwd -b "$RUN/mosquitto/passwd" operator "$(cat "$RUN/secrets/operator.password")" 2>/dev/null
 cat >"$RUN/mosquitto/acl" <<ACL
 # bridge: publishes telemetry, status, replies and dead letters; reads only its commands.
@@ -47,6 +50,17 @@ topic read gw/v1/telemetry/#
 topic read gw/v1/event/alarm
 topic write gw/v1/status/buffer
 topic write gw/v1/dlq/buffer
+# rules: evaluates telemetry; owns alarm states and events; sends interlock writes to the bridge
+# and answers its acknowledgement commands. Reads its own retained status (the restore marker).
+user rules
+topic read gw/v1/telemetry/#
+topic readwrite gw/v1/alarm/#
+topic readwrite gw/v1/status/rules
+topic write gw/v1/event/#
+topic write gw/v1/dlq/rules
+topic write gw/v1/cmd/bridge/write
+topic read gw/v1/cmd/rules/#
+topic readwrite gw/v1/reply/#
 # operator: watches the bus and may send commands.
 user operator
 topic read gw/v1/#
@@ -146,6 +160,18 @@ MALLOC_ARENA_MAX=2 java $(grep -v "^#" "$ROOT/bin/jvm-options") \
 pids+=($!)
 BUFFER=${pids[-1]}
 
+# The plant's rules, copied once: edits to run/rules.yaml are kept across runs.
+[ -s "$RUN/rules.yaml" ] || cp "$ROOT/bin/plant-rules.yaml" "$RUN/rules.yaml"
+MALLOC_ARENA_MAX=2 java $(grep -v "^#" "$ROOT/bin/jvm-options") \
+  -Drules.rules-file="$RUN/rules.yaml" \
+  -Drules.devices-file="$RUN/devices.yaml" \
+  -Drules.bus.port="$BUS_PORT" \
+  -Dquarkus.http.port="$RULES_PORT" \
+  -Dquarkus.config.locations="$RUN/secrets/rules.properties" \
+  -jar "$ROOT/rules-service/target/quarkus-app/quarkus-run.jar" >"$RUN/log/rules.log" 2>&1 &
+pids+=($!)
+RULES=${pids[-1]}
+
 wait_ready() { # name pid port log
   for _ in $(seq 1 300); do
     curl -fs "http://127.0.0.1:$3/q/health/ready" >/dev/null 2>&1 && return 0
@@ -155,17 +181,19 @@ wait_ready() { # name pid port log
   echo "$1 is not ready after 60 s; see $4" >&2
   exit 1
 }
-echo "Waiting for the bridge and the buffer to be ready..." >&2
+echo "Waiting for the bridge, the buffer and the rules to be ready..." >&2
 wait_ready bridge "$BRIDGE" "$HTTP_PORT" "$RUN/log/bridge.log"
 wait_ready buffer "$BUFFER" "$BUFFER_PORT" "$RUN/log/buffer.log"
+wait_ready rules "$RULES" "$RULES_PORT" "$RUN/log/rules.log"
 cat >&2 <<MSG
 
 Gateway running.
   bridge   http://127.0.0.1:$HTTP_PORT/q/health/ready   (metrics: /q/metrics)
   buffer   http://127.0.0.1:$BUFFER_PORT/q/health/ready   (metrics: /q/metrics)
+  rules    http://127.0.0.1:$RULES_PORT/q/health/ready   (alarms: gw/v1/alarm/+, rules in $RUN/rules.yaml)
   data     curl -H "Authorization: Bearer \$(cat $RUN/secrets/buffer-api-token)" \\
              http://127.0.0.1:$BUFFER_PORT/api/v1/series
-  logs     $RUN/log/ (bridge.log and buffer.log are JSON)
+  logs     $RUN/log/ (service logs are JSON)
   secrets  $RUN/secrets/ (mode 0600)
 Live bus traffic follows (gw/v1/#). Ctrl-C stops everything.
 
