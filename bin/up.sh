@@ -79,6 +79,9 @@ log_dest file $RUN/log/mosquitto.log
 max_queued_messages 1000000
 # Unacknowledged messages in flight per client: the buffer acknowledges after commit.
 max_inflight_messages 1000
+# No Nagle delay: alarm events and command replies are small and must not wait ~40 ms for the
+# peer's delayed ACK.
+set_tcp_nodelay true
 CONF
 umask 022
 

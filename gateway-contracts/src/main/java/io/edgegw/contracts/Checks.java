@@ -1,5 +1,7 @@
 package io.edgegw.contracts;
 
+import java.util.regex.Pattern;
+
 /** Argument checks shared by the payload records' canonical constructors. */
 final class Checks {
   private Checks() {}
@@ -34,10 +36,13 @@ final class Checks {
     return v;
   }
 
+  /** Compiled once: every payload record checks its ids with it, on the hot path. */
+  private static final Pattern TOPIC_LEVEL = Pattern.compile("[A-Za-z0-9_.-]{1,64}");
+
   /** A single MQTT topic level: no separators or wildcards, so it can be placed in a topic. */
   static String topicLevel(String value, String field) {
     text(value, field);
-    if (!value.matches("[A-Za-z0-9_.-]{1,64}")) {
+    if (!TOPIC_LEVEL.matcher(value).matches()) {
       throw new IllegalArgumentException(
           "'" + field + "' must be 1-64 characters of [A-Za-z0-9_.-], got '" + value + "'");
     }

@@ -41,7 +41,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
@@ -87,7 +86,6 @@ public class RulesRuntime {
   private long started;
   private Timer batchTimer;
   private Counter batches;
-  private final AtomicLong activeAlarms = new AtomicLong();
   private int faultsPublished;
 
   void onStart(@Observes StartupEvent event) {
@@ -112,7 +110,8 @@ public class RulesRuntime {
             .maximumExpectedValue(Duration.ofSeconds(1))
             .register(registry);
     batches = registry.counter("rules.batches");
-    registry.gauge("rules.alarms.active", activeAlarms);
+    // Gauges are computed when scraped, never on the evaluation path.
+    registry.gauge("rules.alarms.active", this, RulesRuntime::activeCount);
     registry.gauge("rules.faulted", this, RulesRuntime::faultedCount);
     registry.gauge("rules.loaded", engine, RuleEngine::size);
     RulesConfig.Bus b = config.bus();
@@ -298,7 +297,6 @@ public class RulesRuntime {
           .increment();
       runActions(o);
     }
-    refreshGauges();
   }
 
   private void runActions(Outcome o) {
@@ -448,7 +446,6 @@ public class RulesRuntime {
           bus.publish(Topics.alarm(s.alarmId()), small.encode(s), true);
         }
       }
-      refreshGauges();
     }
     LOG.infof("%d alarm states restored; evaluating", restoredIds.size());
     // The service's own state publishes would come back on these; it needs them no longer.
@@ -463,10 +460,6 @@ public class RulesRuntime {
         Topics.deadLetters(COMPONENT),
         small.encode(DeadLetter.of(COMPONENT, topic, reason, clock.millis(), payload)),
         false);
-  }
-
-  private void refreshGauges() {
-    activeAlarms.set(engine.states().stream().filter(AlarmState::active).count());
   }
 
   /** Refreshes the retained status. */
@@ -484,7 +477,7 @@ public class RulesRuntime {
     Status.State state = forced;
     if (engine != null) {
       detail.put("rules", engine.size());
-      detail.put("activeAlarms", engine.states().stream().filter(AlarmState::active).count());
+      detail.put("activeAlarms", engine.activeCount());
       Map<String, String> faulted = engine.faulted();
       if (!faulted.isEmpty()) {
         detail.put("faulted", faulted);
@@ -520,6 +513,10 @@ public class RulesRuntime {
       return "restoring alarm states";
     }
     return null;
+  }
+
+  private synchronized double activeCount() {
+    return engine == null ? 0 : engine.activeCount();
   }
 
   private synchronized double faultedCount() {

@@ -10,7 +10,6 @@ import io.edgegw.config.ConfigException;
 import io.edgegw.config.Problems;
 import io.edgegw.config.YamlFields;
 import io.edgegw.config.YamlTree;
-import io.edgegw.config.YamlTree.Mapping;
 import io.edgegw.config.YamlTree.Scalar;
 import io.edgegw.config.YamlTree.Sequence;
 import io.edgegw.config.YamlTree.YNode;
@@ -183,7 +182,7 @@ public final class DevicesConfigLoader {
         return;
       }
       YNode node = root.node("pollGroups");
-      YamlFields map = new YamlFields(problems, "pollGroups", node, namesOf(node));
+      YamlFields map = YamlFields.anyKeys(problems, "pollGroups", node);
       if (!map.isMapping()) {
         return;
       }
@@ -416,18 +415,6 @@ public final class DevicesConfigLoader {
       problems.add(
           node, path, "expected a list (lines starting with '- '), got " + YamlFields.kind(node));
       return List.of();
-    }
-
-    private static Set<String> namesOf(YNode node) {
-      Set<String> names = new LinkedHashSet<>();
-      if (node instanceof Mapping m) {
-        for (YamlTree.Entry t : m.entries()) {
-          if (t.key() instanceof Scalar k) {
-            names.add(k.value());
-          }
-        }
-      }
-      return names;
     }
 
     private static String scalarText(YNode node) {

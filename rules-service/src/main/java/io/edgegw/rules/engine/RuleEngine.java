@@ -115,6 +115,17 @@ public final class RuleEngine {
     return f;
   }
 
+  /** How many alarms are active now (a pass over the machines' states; nothing is rendered). */
+  public int activeCount() {
+    int n = 0;
+    for (RuleRunner r : byId.values()) {
+      if (r.state().active()) {
+        n++;
+      }
+    }
+    return n;
+  }
+
   /** How many rules are FAULTED now (kept as faults come and go; no pass over the rules). */
   public int faultedCount() {
     return faultedCount;
