@@ -1,6 +1,7 @@
 package io.edgegw.testsupport;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -8,7 +9,11 @@ import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
+import java.security.cert.CertificateException;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -18,7 +23,12 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.regex.Pattern;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocket;
+import javax.net.ssl.TrustManager;
+import javax.net.ssl.X509TrustManager;
 
 /**
  * A real Mosquitto broker on 127.0.0.1, started from the Debian package's binary in a fresh
@@ -35,6 +45,9 @@ import java.util.regex.Pattern;
  *   connect(broker.url(), "bridge", broker.password("bridge"));
  * }
  * }</pre>
+ *
+ * <p>With {@link Builder#tls} the listener speaks TLS 1.2 or later instead, and stands in for the
+ * cloud broker; {@link TestPki} makes its certificates.
  *
  * <p>Costs one {@code mosquitto} process and no JVM threads.
  */
@@ -60,16 +73,21 @@ public final class MosquittoBroker implements AutoCloseable {
   private final Path binary;
   private final Map<String, String> passwords;
   private final String acl;
+  private final Tls tls;
   private volatile int port;
   private ChildProcess process;
 
   private MosquittoBroker(
-      ScratchDirectory scratch, Path binary, Map<String, String> passwords, String acl) {
+      ScratchDirectory scratch, Path binary, Map<String, String> passwords, String acl, Tls tls) {
     this.scratch = scratch;
     this.binary = binary;
     this.passwords = passwords;
     this.acl = acl;
+    this.tls = tls;
   }
+
+  /** The TLS listener's files and whether it requires a client certificate. */
+  private record Tls(Path caFile, Path certFile, Path keyFile, boolean requireClientCertificate) {}
 
   /** Starts a broker with only the {@link #DEFAULT_USER} and no ACL. */
   public static MosquittoBroker start() {
@@ -86,9 +104,17 @@ public final class MosquittoBroker implements AutoCloseable {
     return port;
   }
 
-  /** The broker's address as MQTT clients take it: {@code tcp://127.0.0.1:<port>}. */
+  /**
+   * The broker's address as MQTT clients take it: {@code tcp://127.0.0.1:<port>}, or {@code
+   * ssl://127.0.0.1:<port>} with {@link Builder#tls}.
+   */
   public String url() {
-    return "tcp://127.0.0.1:" + port;
+    return (tls == null ? "tcp" : "ssl") + "://127.0.0.1:" + port;
+  }
+
+  /** True when the listener speaks TLS ({@link Builder#tls}). */
+  public boolean isTls() {
+    return tls != null;
   }
 
   /** The host clients connect to: always {@code 127.0.0.1}. */
@@ -265,6 +291,9 @@ public final class MosquittoBroker implements AutoCloseable {
    * The probe is anonymous, so the broker refuses it (one "not authorised" log line).
    */
   private boolean answersMqtt() {
+    if (tls != null) {
+      return presentsItsCertificate();
+    }
     try (Socket socket = new Socket()) {
       socket.connect(
           new InetSocketAddress(InetAddress.getLoopbackAddress(), port),
@@ -278,10 +307,80 @@ public final class MosquittoBroker implements AutoCloseable {
     }
   }
 
+  /**
+   * True when a TLS handshake on the port gets as far as the server's certificate and that is the
+   * one this broker was given: the readiness check of a TLS listener, where an anonymous MQTT
+   * CONNECT cannot be sent without a client certificate. The probe trusts nothing but that exact
+   * certificate and sends no application data.
+   */
+  private boolean presentsItsCertificate() {
+    X509Certificate expected;
+    try (InputStream in = Files.newInputStream(tls.certFile())) {
+      expected = (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(in);
+    } catch (IOException | GeneralSecurityException e) {
+      throw new IllegalStateException("cannot read the broker certificate " + tls.certFile(), e);
+    }
+    AtomicBoolean presented = new AtomicBoolean();
+    X509TrustManager pinned =
+        new X509TrustManager() {
+          @Override
+          public void checkServerTrusted(X509Certificate[] chain, String authType)
+              throws CertificateException {
+            if (chain.length == 0 || !chain[0].equals(expected)) {
+              throw new CertificateException("not this broker's certificate");
+            }
+            presented.set(true);
+          }
+
+          @Override
+          public void checkClientTrusted(X509Certificate[] chain, String authType)
+              throws CertificateException {
+            throw new CertificateException("a probe is no server");
+          }
+
+          @Override
+          public X509Certificate[] getAcceptedIssuers() {
+            return new X509Certificate[0];
+          }
+        };
+    try {
+      SSLContext context = SSLContext.getInstance("TLS");
+      context.init(null, new TrustManager[] {pinned}, RANDOM);
+      try (Socket plain = new Socket()) {
+        plain.connect(
+            new InetSocketAddress(InetAddress.getLoopbackAddress(), port),
+            (int) PROBE_TIMEOUT.toMillis());
+        plain.setSoTimeout((int) PROBE_TIMEOUT.toMillis());
+        try (SSLSocket socket =
+            (SSLSocket) context.getSocketFactory().createSocket(plain, "127.0.0.1", port, false)) {
+          socket.startHandshake();
+        }
+      }
+    } catch (IOException e) {
+      // Expected when the listener requires a client certificate: the handshake fails after the
+      // server's certificate was checked.
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("the JDK has no TLS client", e);
+    }
+    return presented.get();
+  }
+
   private void writeConfig() {
     List<String> lines = new ArrayList<>();
     lines.add("# Written by io.edgegw.testsupport.MosquittoBroker for one test run.");
     lines.add("listener " + port + " 127.0.0.1");
+    if (tls != null) {
+      lines.add("cafile " + tls.caFile());
+      lines.add("certfile " + tls.certFile());
+      lines.add("keyfile " + tls.keyFile());
+      // The minimum version (Mosquitto 2.0 reads it as a floor, 1.6 as the only version).
+      lines.add("tls_version tlsv1.2");
+      if (tls.requireClientCertificate()) {
+        lines.add("require_certificate true");
+        // The client certificate's CN is the user name; the password file is not consulted.
+        lines.add("use_identity_as_username true");
+      }
+    }
     lines.add("allow_anonymous false");
     lines.add("password_file " + passwordFile());
     if (acl != null) {
@@ -349,6 +448,7 @@ public final class MosquittoBroker implements AutoCloseable {
 
     private final Set<String> users = new LinkedHashSet<>(List.of(DEFAULT_USER));
     private String acl;
+    private Tls tls;
 
     private Builder() {}
 
@@ -382,6 +482,37 @@ public final class MosquittoBroker implements AutoCloseable {
     }
 
     /**
+     * Makes the listener a TLS one (TLS 1.2 or later), standing in for the cloud broker. Without a
+     * required client certificate, clients authenticate with the users' passwords as on the plain
+     * listener; with one, the certificate must be signed by {@code caFile} and its common name is
+     * the MQTT user name (Mosquitto's {@code use_identity_as_username}), so no password is needed.
+     * Plain MQTT clients are refused.
+     *
+     * @param caFile PEM CA certificate(s) that client certificates must lead to
+     * @param certFile PEM server certificate (chain)
+     * @param keyFile PEM private key of the server certificate
+     * @param requireClientCertificate whether a client must present a certificate
+     */
+    public Builder tls(Path caFile, Path certFile, Path keyFile, boolean requireClientCertificate) {
+      for (Path file : List.of(caFile, certFile, keyFile)) {
+        if (!Files.isReadable(file)) {
+          throw new IllegalArgumentException("TLS file " + file + " is not readable");
+        }
+        if (file.toString().chars().anyMatch(Character::isWhitespace)) {
+          throw new IllegalArgumentException(
+              "mosquitto.conf cannot hold paths with spaces: " + file);
+        }
+      }
+      this.tls =
+          new Tls(
+              caFile.toAbsolutePath(),
+              certFile.toAbsolutePath(),
+              keyFile.toAbsolutePath(),
+              requireClientCertificate);
+      return this;
+    }
+
+    /**
      * Writes the password file, starts mosquitto on a free port and returns once it accepts
      * connections.
      *
@@ -410,7 +541,7 @@ public final class MosquittoBroker implements AutoCloseable {
           Files.writeString(scratch.resolve("acl"), acl.endsWith("\n") ? acl : acl + "\n");
         }
         MosquittoBroker broker =
-            new MosquittoBroker(scratch, binary, Collections.unmodifiableMap(passwords), acl);
+            new MosquittoBroker(scratch, binary, Collections.unmodifiableMap(passwords), acl, tls);
         broker.firstStart();
         return broker;
       } catch (IOException e) {

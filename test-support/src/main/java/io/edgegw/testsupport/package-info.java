@@ -4,7 +4,10 @@
  *
  * <ul>
  *   <li>{@link io.edgegw.testsupport.MosquittoBroker}: a {@code mosquitto} process with users,
- *       random passwords, an optional ACL and persistence.
+ *       random passwords, an optional ACL and persistence; with a TLS listener (optionally
+ *       requiring client certificates) it stands in for the cloud broker.
+ *   <li>{@link io.edgegw.testsupport.TestPki}: CAs, server and client certificates (PEM, keys 0600)
+ *       with chosen names and validity, for the TLS tests.
  *   <li>{@link io.edgegw.testsupport.ModbusTcpSimulator}: a j2mod Modbus TCP slave behind a
  *       fault-injecting proxy ({@link io.edgegw.testsupport.ModbusTcpSimulator.Fault}), or bare for
  *       many devices.

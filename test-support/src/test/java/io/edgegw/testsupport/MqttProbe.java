@@ -49,6 +49,15 @@ final class MqttProbe implements AutoCloseable {
     return new MqttProbe(socket);
   }
 
+  /** Speaks MQTT over a socket that is already connected, e.g. a TLS one. */
+  static MqttProbe over(Socket socket) {
+    try {
+      return new MqttProbe(socket);
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
   /** Sends CONNECT (clean session) and returns the CONNACK return code. */
   int connect(String clientId, String user, String password) throws IOException {
     ByteArrayOutputStream body = new ByteArrayOutputStream();
