@@ -14,8 +14,10 @@ import io.edgegw.rules.config.Rule;
 import io.edgegw.rules.config.TagRef;
 import java.math.BigInteger;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.IntConsumer;
 
 /**
@@ -30,6 +32,9 @@ final class RuleRunner {
   private final Map<TagRef, String> variableOf;
   private final IntConsumer faultedDelta;
 
+  /** Expression inputs that have had a sample (of any quality) since the start. */
+  private final Set<String> seen = new HashSet<>();
+
   /** Whether the condition has been computed since start (a restored alarm waits for data). */
   private boolean known;
 
@@ -43,6 +48,8 @@ final class RuleRunner {
     this.rule = rule;
     this.faultedDelta = faultedDelta;
     this.machine = new AlarmMachine(rule.onDelay(), rule.offDelay(), rule.latching());
+    // Normal since the start, until a retained state says otherwise.
+    machine.restore(AlarmMachine.State.NORMAL, startedAt);
     this.rate =
         rule.condition() instanceof Condition.Rate r ? new RateOfChange(r.perSecond()) : null;
     if (rule.condition() instanceof Condition.Expression e) {
@@ -116,6 +123,7 @@ final class RuleRunner {
       }
       case Condition.Expression e -> {
         String name = variableOf.get(tag);
+        seen.add(name);
         Object v = s.q() == Quality.GOOD ? celValue(s.v()) : null;
         if (v == null) {
           variables.remove(name);
@@ -190,6 +198,11 @@ final class RuleRunner {
 
   private void evaluate(Condition.Expression e) {
     if (variables.size() < e.variables().size()) {
+      if (seen.size() < e.variables().size()) {
+        // An input not heard of since the start (a tag that changes rarely waits for its change
+        // or heartbeat): the condition is not known yet, which is not a fault.
+        return;
+      }
       // CEL would answer "unknown" rather than fail; an input without a good value is a fault.
       StringBuilder missing = new StringBuilder();
       e.variables()

@@ -159,6 +159,8 @@ class RuleEngineTest {
     Rule stale =
         rule("power-stale", new Condition.Stale(POWER, Duration.ofSeconds(30)), "{id}", 0, 0);
     RuleEngine e = new RuleEngine(new RuleSet("rules.yaml", List.of(stale)), 5_000);
+    // Normal since the start (not since 1970) until something happens.
+    assertThat(e.states().getFirst().since()).isEqualTo(5_000);
     e.tick(34_999, out::add);
     assertThat(out).isEmpty();
     e.tick(35_000, out::add);
@@ -214,22 +216,23 @@ class RuleEngineTest {
             0,
             0);
     RuleEngine e = new RuleEngine(new RuleSet("rules.yaml", List.of(expr, high(0, 0))), 0);
-    // inlet has never been seen: evaluating needs it.
+    // inlet has not been heard of since the start: the condition is not known yet, not a fault.
     e.onBatch(batch("tank", 0, "level", 95.0), 0, out::add);
-    assertThat(e.faulted()).containsOnlyKeys("overfill");
-    assertThat(e.faulted().get("overfill")).isEqualTo("no good value of input inlet (tank/inlet)");
-    assertThat(e.faultedCount()).isEqualTo(1);
-    assertThat(transitions()).containsExactly(Transition.RAISED); // tank-high still ran
+    assertThat(e.faulted()).isEmpty();
+    assertThat(transitions()).containsExactly(Transition.RAISED); // only tank-high
     assertThat(out.getFirst().rule().id()).isEqualTo("tank-high");
     e.onBatch(batch("tank", 10, "inlet", true), 10, out::add);
     assertThat(e.faulted()).isEmpty();
-    assertThat(e.faultedCount()).isZero();
     assertThat(out.getLast().rule().id()).isEqualTo("overfill");
     assertThat(out.getLast().event().message()).isEqualTo("95 with inlet true");
-    // A bad input value makes it missing again.
-    e.onBatch(batch("tank", 20, "inlet", Quality.COMM_FAILURE), 20, out::add);
+    // A sample without a good value leaves the input missing: a fault, and the others run on.
+    e.onBatch(batch("tank", 20, "inlet", Quality.COMM_FAILURE, "level", 96.0), 20, out::add);
     assertThat(e.faulted()).containsOnlyKeys("overfill");
+    assertThat(e.faulted().get("overfill")).isEqualTo("no good value of input inlet (tank/inlet)");
+    assertThat(e.faultedCount()).isEqualTo(1);
+    assertThat(e.states().get(1).value()).isEqualTo(96.0); // tank-high still evaluated
     e.onBatch(batch("tank", 30, "inlet", false), 30, out::add);
+    assertThat(e.faultedCount()).isZero();
     assertThat(e.faulted()).isEmpty();
     assertThat(out.getLast().event().transition()).isEqualTo(Transition.CLEARED);
   }
