@@ -27,9 +27,9 @@ import java.util.Optional;
  * acknowledged range; above the barrier it plans each commit as the live lane did. (After two
  * restarts within one backfill, the first run's barrier is no longer known, and up to one window of
  * backfill may be resent grouped differently: the same rows under other keys. Every message names
- * its seq range, so the cloud can still see the overlap.) Alarm events go ahead of the telemetry
- * of their read window; those acknowledged before the telemetry in front of them are sent again
- * after a crash, under the same keys.
+ * its seq range, so the cloud can still see the overlap.) Alarm events go ahead of the telemetry of
+ * their read window; those acknowledged before the telemetry in front of them are sent again after
+ * a crash, under the same keys.
  */
 public final class OutboxDelivery {
 
