@@ -7,18 +7,14 @@ import io.edgegw.bridge.PollGroup;
 import io.edgegw.bridge.RtuBusSpec;
 import io.edgegw.bridge.TagSpec;
 import io.edgegw.config.ConfigException;
+import io.edgegw.config.ConfigFile;
 import io.edgegw.config.Problems;
 import io.edgegw.config.YamlFields;
 import io.edgegw.config.YamlTree;
 import io.edgegw.config.YamlTree.Scalar;
 import io.edgegw.config.YamlTree.Sequence;
 import io.edgegw.config.YamlTree.YNode;
-import java.io.IOException;
 import java.io.Reader;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.AccessDeniedException;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -96,24 +92,7 @@ public final class DevicesConfigLoader {
    * @throws ConfigException listing every problem
    */
   public static DevicesConfig load(Path file) throws ConfigException {
-    String name = file.getFileName() == null ? file.toString() : file.getFileName().toString();
-    if (Files.isDirectory(file)) {
-      throw unreadable(file, "is a directory; expected the path of the devices.yaml file itself");
-    }
-    try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-      return parse(name, r);
-    } catch (NoSuchFileException e) {
-      throw unreadable(file, "file not found; mount it there or set bridge.devices-file");
-    } catch (AccessDeniedException e) {
-      throw unreadable(file, "permission denied; the service user must be able to read it");
-    } catch (IOException e) {
-      throw unreadable(file, "cannot read: " + e.getMessage());
-    }
-  }
-
-  private static ConfigException unreadable(Path file, String reason) {
-    return new ConfigException(
-        List.of(new ConfigException.Problem(file.toString(), 0, "", reason)));
+    return ConfigFile.read(file, "devices.yaml", "bridge.devices-file", DevicesConfigLoader::parse);
   }
 
   /**

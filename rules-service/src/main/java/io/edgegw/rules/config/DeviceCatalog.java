@@ -1,6 +1,7 @@
 package io.edgegw.rules.config;
 
 import io.edgegw.config.ConfigException;
+import io.edgegw.config.ConfigFile;
 import io.edgegw.config.Problems;
 import io.edgegw.config.YamlFields;
 import io.edgegw.config.YamlTree;
@@ -71,7 +72,7 @@ public final class DeviceCatalog {
    *     (each problem at its line)
    */
   public static DeviceCatalog load(Path devicesFile) throws ConfigException {
-    return ConfigFile.read(devicesFile, DeviceCatalog::parse);
+    return ConfigFile.read(devicesFile, "devices.yaml", "rules.devices-file", DeviceCatalog::parse);
   }
 
   /**

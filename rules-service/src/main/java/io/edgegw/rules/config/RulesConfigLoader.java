@@ -1,6 +1,7 @@
 package io.edgegw.rules.config;
 
 import io.edgegw.config.ConfigException;
+import io.edgegw.config.ConfigFile;
 import io.edgegw.config.Problems;
 import io.edgegw.config.YamlFields;
 import io.edgegw.config.YamlTree;
@@ -98,7 +99,11 @@ public final class RulesConfigLoader {
    * @throws ConfigException listing every problem
    */
   public static RuleSet load(Path rulesFile, DeviceCatalog catalog) throws ConfigException {
-    return ConfigFile.read(rulesFile, (name, reader) -> parse(name, reader, catalog));
+    return ConfigFile.read(
+        rulesFile,
+        "rules.yaml",
+        "rules.rules-file",
+        (name, reader) -> parse(name, reader, catalog));
   }
 
   /**

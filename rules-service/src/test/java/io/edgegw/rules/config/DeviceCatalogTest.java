@@ -116,6 +116,6 @@ class DeviceCatalogTest {
         catchThrowableOfType(ConfigException.class, () -> DeviceCatalog.load(missing));
 
     assertThat(e.getMessage())
-        .isEqualTo(missing + ":0: file not found; mount it there or correct the configured path");
+        .isEqualTo(missing + ":0: file not found; mount it there or set rules.devices-file");
   }
 }

@@ -876,7 +876,7 @@ class RulesConfigLoaderTest {
                 missing.toString(),
                 0,
                 "",
-                "file not found; mount it there or correct the configured path"));
+                "file not found; mount it there or set rules.rules-file"));
     assertThat(List.of(e.line(), e.field())).containsExactly(0, "");
   }
 }
