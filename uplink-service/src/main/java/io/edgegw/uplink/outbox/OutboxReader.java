@@ -11,6 +11,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
+import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.List;
@@ -30,6 +31,14 @@ public final class OutboxReader {
 
   /** The rows of a telemetry slice and the key of its last row. */
   public record TelemetryRows(List<CloudMessage.Sample> samples, LaneCursor.RowKey last) {}
+
+  /**
+   * Samples the cloud has not acknowledged.
+   *
+   * @param rows how many
+   * @param oldest the time of the oldest; null when there are none
+   */
+  public record Backlog(long rows, Instant oldest) {}
 
   private static final String COMMITS =
       "SELECT seq, sum(s)::int, sum(a)::int FROM ("
@@ -61,6 +70,13 @@ public final class OutboxReader {
           + " FROM alarm_event WHERE ingest_seq BETWEEN ? AND ?"
           + " ORDER BY ingest_seq, ts, id OFFSET ? LIMIT ?";
 
+  // Counts what lies above the backfill position outside the delivered ranges: an index range scan
+  // on ingest_seq, run every status interval, not on the delivery path.
+  private static final String BACKLOG =
+      "SELECT count(*), min(s.ts) FROM sample s WHERE s.ingest_seq > ? AND NOT EXISTS"
+          + " (SELECT 1 FROM outbox_delivered d WHERE d.consumer = ?"
+          + " AND s.ingest_seq BETWEEN d.from_seq AND d.to_seq)";
+
   private static final String ROWS_THROUGH =
       "SELECT count(*) FROM sample WHERE ingest_seq = ? AND (series_id, ts) <= (?, ?)";
 
@@ -72,6 +88,20 @@ public final class OutboxReader {
 
   public OutboxReader(DataSource dataSource) {
     this.dataSource = dataSource;
+  }
+
+  /** Samples above seq {@code after} that no delivered range of {@code consumer} covers. */
+  public Backlog backlog(String consumer, long after) throws SQLException {
+    try (Connection c = dataSource.getConnection();
+        PreparedStatement ps = c.prepareStatement(BACKLOG)) {
+      ps.setLong(1, after);
+      ps.setString(2, consumer);
+      try (ResultSet rs = ps.executeQuery()) {
+        rs.next();
+        Timestamp oldest = rs.getTimestamp(2);
+        return new Backlog(rs.getLong(1), oldest == null ? null : oldest.toInstant());
+      }
+    }
   }
 
   /** The newest committed seq above {@code after}, or {@code after} when there is none. */

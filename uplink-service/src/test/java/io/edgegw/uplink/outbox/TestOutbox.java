@@ -20,18 +20,18 @@ import org.postgresql.ds.PGSimpleDataSource;
  * Flyway script (the only source of the schema), with rows written the way its StoreWriter does:
  * one transaction, one {@code nextval('ingest_seq')} for every row of it.
  */
-final class TestOutbox {
+public final class TestOutbox {
   private static final AtomicInteger COUNTER = new AtomicInteger();
 
   /** One sample row to commit. */
-  record Row(String device, String tag, long t, double value) {}
+  public record Row(String device, String tag, long t, double value) {}
 
   /** One alarm event row to commit. */
-  record Alarm(String alarmId, long t, String transition) {}
+  public record Alarm(String alarmId, long t, String transition) {}
 
   private TestOutbox() {}
 
-  static DataSource create(PostgresServer pg) throws SQLException {
+  public static DataSource create(PostgresServer pg) throws SQLException {
     String name = "u" + ProcessHandle.current().pid() + "_" + COUNTER.incrementAndGet();
     try (Connection c = DriverManager.getConnection(pg.jdbcUrl(), pg.username(), pg.password());
         Statement s = c.createStatement()) {
@@ -52,7 +52,7 @@ final class TestOutbox {
   }
 
   /** Writes one commit; returns its ingest_seq. */
-  static long commit(DataSource ds, List<Row> rows, List<Alarm> alarms) throws SQLException {
+  public static long commit(DataSource ds, List<Row> rows, List<Alarm> alarms) throws SQLException {
     try (Connection c = ds.getConnection()) {
       c.setAutoCommit(false);
       long seq;
@@ -98,14 +98,14 @@ final class TestOutbox {
     }
   }
 
-  static void exec(DataSource ds, String sql) throws SQLException {
+  public static void exec(DataSource ds, String sql) throws SQLException {
     try (Connection c = ds.getConnection();
         Statement s = c.createStatement()) {
       s.execute(sql);
     }
   }
 
-  static long scalar(DataSource ds, String sql) throws SQLException {
+  public static long scalar(DataSource ds, String sql) throws SQLException {
     try (Connection c = ds.getConnection();
         Statement s = c.createStatement();
         ResultSet rs = s.executeQuery(sql)) {

@@ -1,0 +1,288 @@
+package io.edgegw.uplink;
+
+import io.edgegw.uplink.cloud.CloudMessage;
+import io.edgegw.uplink.cloud.CloudSession;
+import io.edgegw.uplink.outbox.DeliveryLedger;
+import io.edgegw.uplink.outbox.DeliveryScheduler;
+import io.edgegw.uplink.outbox.Lane;
+import io.edgegw.uplink.outbox.OutboxDelivery;
+import io.edgegw.uplink.outbox.OutboxDelivery.Outgoing;
+import io.edgegw.uplink.outbox.OutboxDelivery.Step;
+import io.edgegw.uplink.outbox.OutboxPosition;
+import io.edgegw.uplink.outbox.OutboxReader;
+import io.edgegw.uplink.outbox.Slice;
+import io.edgegw.uplink.state.LinkState;
+import io.edgegw.uplink.state.OutageSummary;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import org.jboss.logging.Logger;
+
+/**
+ * The one thread that moves the outbox to the cloud. Everything that changes {@link OutboxDelivery}
+ * or {@link LinkState} happens here: session changes and PUBACKs arrive from the client's threads
+ * through a queue, so their order is the order the loop sees, and {@link LinkState} (not
+ * thread-safe) has a single owner. The loop publishes every {@link Step.Publish} at once (the
+ * scheduler keeps the in-flight window), honours {@link Step.Wait}, polls the live lane every
+ * {@code live-poll-interval}, and reports the link's {@link LinkState.Snapshot} to {@code onState}
+ * on every mode change and every {@code status-interval}.
+ */
+final class DeliveryLoop implements Runnable {
+  private static final Logger LOG = Logger.getLogger(DeliveryLoop.class);
+
+  /** How long the loop waits at most, so that a mode change by the clock alone is seen soon. */
+  private static final Duration TICK = Duration.ofMillis(250);
+
+  /** After a database error, the loop waits this long before it tries again. */
+  private static final Duration DB_RETRY = Duration.ofSeconds(2);
+
+  /** What the loop tells the rest of the service. */
+  interface Events {
+    /** A message was published (QoS 1 sent). */
+    void published(Outgoing message);
+
+    /** A message was acknowledged by the cloud. */
+    void acknowledged(Outgoing message);
+
+    /** The link's state, on every mode change and every status interval. */
+    void state(LinkState.Snapshot snapshot);
+
+    /** An outage ended and its backlog is drained. */
+    void outage(OutageSummary outage);
+  }
+
+  private final CloudSession cloud;
+  private final OutboxDelivery delivery;
+  private final DeliveryScheduler scheduler;
+  private final OutboxReader reader;
+  private final DeliveryLedger ledger;
+  private final LinkState link;
+  private final InstantSource clock;
+  private final String consumer;
+  private final String topicRoot;
+  private final Duration pollInterval;
+  private final Duration statusInterval;
+  private final Events events;
+  private final BlockingQueue<Consumer<DeliveryLoop>> inbox = new LinkedBlockingQueue<>();
+  private volatile boolean running = true;
+
+  private boolean sessionUp;
+  private boolean started;
+  private Instant nextPoll = Instant.MIN;
+  private Instant nextStatus = Instant.MIN;
+  private Instant nextBacklog = Instant.MIN;
+  private Instant lastBacklog = Instant.MIN;
+  private LinkState.Mode lastMode;
+
+  DeliveryLoop(
+      CloudSession cloud,
+      OutboxDelivery delivery,
+      DeliveryScheduler scheduler,
+      OutboxReader reader,
+      DeliveryLedger ledger,
+      LinkState link,
+      InstantSource clock,
+      String consumer,
+      String topicRoot,
+      Duration pollInterval,
+      Duration statusInterval,
+      Events events) {
+    this.cloud = cloud;
+    this.delivery = delivery;
+    this.scheduler = scheduler;
+    this.reader = reader;
+    this.ledger = ledger;
+    this.link = link;
+    this.clock = clock;
+    this.consumer = consumer;
+    this.topicRoot = topicRoot;
+    this.pollInterval = pollInterval;
+    this.statusInterval = statusInterval;
+    this.events = events;
+  }
+
+  /** A {@link CloudSession.Listener} that hands session changes to the loop. */
+  CloudSession.Listener listener() {
+    return new CloudSession.Listener() {
+      @Override
+      public void connected() {
+        inbox.add(DeliveryLoop::onConnected);
+      }
+
+      @Override
+      public void disconnected(String reason) {
+        inbox.add(DeliveryLoop::onDisconnected);
+      }
+    };
+  }
+
+  /** Ends the loop after the step it is in. */
+  void stop() {
+    running = false;
+    inbox.add(loop -> {});
+  }
+
+  @Override
+  public void run() {
+    while (running) {
+      Duration wait;
+      try {
+        wait = step();
+      } catch (SQLException e) {
+        LOG.errorf(
+            "the edge store failed (%s); delivery retries in %d s",
+            e.getMessage(), DB_RETRY.toSeconds());
+        wait = DB_RETRY;
+        // What was planned from the failed read is planned again from the stored positions.
+        started = false;
+      } catch (RuntimeException e) {
+        LOG.errorf(e, "delivery failed; it retries in %d s", DB_RETRY.toSeconds());
+        wait = DB_RETRY;
+        started = false;
+      }
+      try {
+        Consumer<DeliveryLoop> event = inbox.poll(wait.toMillis(), TimeUnit.MILLISECONDS);
+        while (event != null) {
+          event.accept(this);
+          event = inbox.poll();
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+    }
+  }
+
+  /** One turn: start if needed, poll, publish what may go, report; returns how long to wait. */
+  private Duration step() throws SQLException {
+    Instant now = clock.instant();
+    Duration wait = TICK;
+    if (sessionUp && !started) {
+      scheduler.receiveMaximum(cloud.receiveMaximum());
+      delivery.start();
+      started = true;
+      nextPoll = Instant.MIN;
+    }
+    if (!now.isBefore(nextPoll)) {
+      if (started) {
+        delivery.pollLive();
+      }
+      nextPoll = now.plus(pollInterval);
+    }
+    if (!now.isBefore(nextBacklog)) {
+      OutboxPosition from = ledger.positions().get(Lane.BACKFILL);
+      OutboxReader.Backlog backlog =
+          reader.backlog(consumer, from == null ? 0 : from.completeThrough());
+      link.backlog(backlog.rows(), backlog.oldest());
+      lastBacklog = now;
+      nextBacklog = now.plus(statusInterval);
+    }
+    if (started) {
+      boolean publishing = true;
+      while (publishing) {
+        switch (delivery.next()) {
+          case Step.Publish p -> publish(p.message());
+          case Step.Wait w -> {
+            wait = min(wait, w.retryIn());
+            publishing = false;
+          }
+          case Step.Nothing n -> publishing = false;
+        }
+      }
+    }
+    report(now);
+    Instant after = clock.instant();
+    return min(min(wait, Duration.between(after, nextPoll)), Duration.between(after, nextBacklog));
+  }
+
+  private void publish(Outgoing message) {
+    String kind =
+        switch (message.slice().kind()) {
+          case TELEMETRY -> "telemetry";
+          case ALARM -> "alarm";
+        };
+    CloudMessage m =
+        CloudMessage.atLeastOnce(topicRoot + "/" + kind, message.payload().payload())
+            .withProperties(
+                message.payload().contentType(),
+                Map.of("key", message.key(), "lane", message.lane().column()));
+    link.published();
+    events.published(message);
+    cloud
+        .publish(m)
+        .whenComplete((x, err) -> {
+          if (err == null) {
+            inbox.add(loop -> loop.onAcknowledged(message));
+          } else {
+            // A lost session resends it (sessionLost); a refusal by the broker is logged.
+            LOG.debugf("message %s not acknowledged: %s", message.key(), err.getMessage());
+          }
+        });
+  }
+
+  private void onAcknowledged(Outgoing message) {
+    try {
+      delivery.acknowledged(message);
+    } catch (SQLException e) {
+      // The position stays behind: the message goes again after the next start, same key.
+      LOG.errorf("storing the outbox position failed: %s", e.getMessage());
+      started = false;
+      return;
+    }
+    long backfillRows =
+        message.lane() == Lane.BACKFILL && message.slice().kind() == Slice.Kind.TELEMETRY
+            ? message.slice().rows()
+            : 0;
+    link.acknowledged(delivery.inFlight() > 0, backfillRows);
+    events.acknowledged(message);
+    // A drained backlog is what ends an outage: count again soon, not only at the next status.
+    Instant soon = lastBacklog.plus(pollInterval);
+    if (soon.isBefore(nextBacklog)) {
+      nextBacklog = soon;
+    }
+  }
+
+  private void onConnected() {
+    sessionUp = true;
+    started = false;
+    link.sessionUp();
+  }
+
+  private void onDisconnected() {
+    // Every failed reconnection attempt reports again; only the loss of a session counts, or the
+    // outage would seem to start anew on each attempt and never last offline.after.
+    if (!sessionUp) {
+      return;
+    }
+    if (started) {
+      delivery.sessionLost();
+    }
+    sessionUp = false;
+    started = false;
+    link.sessionDown();
+  }
+
+  private void report(Instant now) {
+    LinkState.Snapshot snapshot = link.snapshot();
+    if (snapshot.mode() != lastMode || !now.isBefore(nextStatus)) {
+      if (lastMode != null && snapshot.mode() != lastMode) {
+        LOG.infof("cloud link %s -> %s", lastMode, snapshot.mode());
+      }
+      lastMode = snapshot.mode();
+      nextStatus = now.plus(statusInterval);
+      events.state(snapshot);
+    }
+    link.outage().ifPresent(events::outage);
+  }
+
+  private static Duration min(Duration a, Duration b) {
+    Duration m = a.compareTo(b) <= 0 ? a : b;
+    return m.isNegative() ? Duration.ZERO : m;
+  }
+}
