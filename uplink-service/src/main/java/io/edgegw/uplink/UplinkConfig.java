@@ -184,18 +184,22 @@ public interface UplinkConfig {
 
   /** Local bus settings. */
   interface Bus {
+    /** Local Mosquitto host. Default {@code 127.0.0.1}. */
     @WithDefault("127.0.0.1")
     String host();
 
+    /** Local Mosquitto port. Default {@code 1883}. */
     @WithDefault("1883")
     int port();
 
+    /** Broker user. Default {@code uplink}. */
     @WithDefault("uplink")
     String username();
 
     /** Broker password; no default (0600 properties file or {@code UPLINK_BUS_PASSWORD}). */
     String password();
 
+    /** MQTT client id (clean session). Default {@code gw-uplink}. */
     @WithDefault("gw-uplink")
     String clientId();
   }

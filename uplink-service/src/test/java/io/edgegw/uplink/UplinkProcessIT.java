@@ -16,6 +16,7 @@ import io.edgegw.contracts.PayloadCodec;
 import io.edgegw.contracts.Status;
 import io.edgegw.contracts.Topics;
 import io.edgegw.testsupport.BusObserver;
+import io.edgegw.testsupport.ModbusTcpSimulator;
 import io.edgegw.testsupport.MosquittoBroker;
 import io.edgegw.testsupport.PostgresServer;
 import io.edgegw.testsupport.ServiceProcess;
@@ -79,6 +80,8 @@ class UplinkProcessIT {
   static final List<Received> atCloud = new CopyOnWriteArrayList<>();
   static BusObserver operator;
   static ServiceProcess uplink;
+  static ModbusTcpSimulator tank;
+  static ServiceProcess bridge;
   static final List<String> committed = new ArrayList<>();
   static long t = 1_780_000_000_000L;
 
@@ -90,7 +93,12 @@ class UplinkProcessIT {
     TestPki.Issued app = pki.client("cloud-app");
     pg = PostgresServer.start();
     ds = TestOutbox.create(pg);
-    local = MosquittoBroker.builder().withUser("uplink").withUser("operator").start();
+    local =
+        MosquittoBroker.builder()
+            .withUser("uplink")
+            .withUser("bridge")
+            .withUser("operator")
+            .start();
     cloud =
         MosquittoBroker.builder()
             .tls(pki.ca().certFile(), server.certFile(), server.keyFile(), true)
@@ -104,8 +112,18 @@ class UplinkProcessIT {
     commit(4);
     commit(6);
 
+    tank = ModbusTcpSimulator.start(1);
+    tank.setCoil(0, true);
+    bridge =
+        ServiceProcess.builder("bridge-service", jar("bridge.app.jar"))
+            .heap("128m")
+            .property("bridge.bus.port", String.valueOf(local.port()))
+            .property("bridge.devices-file", devices(tank.port()).toString())
+            .secret("BRIDGE_BUS_PASSWORD", local.password("bridge"))
+            .clearEnvironmentPrefix("BRIDGE_")
+            .start();
     uplink =
-        ServiceProcess.builder("uplink-service", jar())
+        ServiceProcess.builder("uplink-service", jar("uplink.app.jar"))
             .heap("128m")
             .property("uplink.gateway-id", "gw-1")
             .property("uplink.cloud.host", "127.0.0.1")
@@ -127,6 +145,26 @@ class UplinkProcessIT {
             .clearEnvironmentPrefix("UPLINK_")
             .start();
     uplink.awaitReady();
+    bridge.awaitReady();
+  }
+
+  static Path devices(int port) throws Exception {
+    Path dir = Files.createTempDirectory(pki.directory(), "bridge");
+    return Files.writeString(
+        dir.resolve("devices.yaml"),
+        """
+        version: 1
+        pollGroups:
+          fast: 200ms
+        devices:
+          - id: tank
+            tcp: { host: 127.0.0.1, port: %d }
+            unitId: 1
+            timeout: 1s
+            tags:
+              - { name: inlet, table: coil, address: 0, type: bool, writable: true, deadband: 0, heartbeat: 1s }
+        """
+            .formatted(port));
   }
 
   @AfterAll
@@ -134,18 +172,23 @@ class UplinkProcessIT {
     if (cloudApp != null) {
       cloudApp.disconnect().get(5, TimeUnit.SECONDS);
     }
-    for (AutoCloseable c : new AutoCloseable[] {uplink, operator, cloud, local, pg, pki}) {
+    for (AutoCloseable c :
+        new AutoCloseable[] {uplink, bridge, tank, operator, cloud, local, pg, pki}) {
       if (c != null) {
         c.close();
       }
     }
   }
 
-  static Path jar() {
-    String jar = System.getProperty("uplink.app.jar");
+  static Path jar(String property) {
+    String jar = System.getProperty(property);
     if (jar == null || !Files.isRegularFile(Path.of(jar))) {
       throw new IllegalStateException(
-          "uplink.app.jar is " + jar + "; run with failsafe after packaging (mvn verify)");
+          property
+              + " is "
+              + jar
+              + "; run with failsafe after packaging both services (mvn verify -pl"
+              + " bridge-service,uplink-service -am)");
     }
     return Path.of(jar);
   }
@@ -368,6 +411,29 @@ class UplinkProcessIT {
     assertThat(refused.ok()).isFalse();
     assertThat(refused.reason()).contains("unknown target or verb 'rules/explode'");
     assertThat(operator.received()).noneMatch(r -> r.topic().endsWith("/explode"));
+  }
+
+  @Test
+  @Order(4)
+  void aCloudWriteReachesTheSimulatorThroughTheBridgeAndTheBridgesResultReturns() throws Exception {
+    assertThat(tank.coil(0)).isTrue();
+    Command write =
+        Command.of(
+            "w-1",
+            "bridge",
+            "write",
+            Map.of("device", "tank", "tag", "inlet", "value", false),
+            System.currentTimeMillis() + 60_000);
+    cloudApp
+        .publishWith()
+        .topic(ROOT + "/cmd/bridge/write")
+        .qos(MqttQos.AT_LEAST_ONCE)
+        .payload(CODEC.encode(write))
+        .send()
+        .get(10, TimeUnit.SECONDS);
+    CommandResult result = awaitReply("w-1");
+    assertThat(result.ok()).as(result.reason()).isTrue();
+    assertThat(tank.coil(0)).isFalse();
   }
 
   static CommandResult awaitReply(String id) {
