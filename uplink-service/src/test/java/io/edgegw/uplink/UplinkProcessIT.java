@@ -5,11 +5,6 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.hivemq.client.mqtt.MqttClient;
-import com.hivemq.client.mqtt.MqttClientSslConfig;
-import com.hivemq.client.mqtt.MqttGlobalPublishFilter;
-import com.hivemq.client.mqtt.datatypes.MqttQos;
-import com.hivemq.client.mqtt.mqtt5.Mqtt5AsyncClient;
 import io.edgegw.contracts.Command;
 import io.edgegw.contracts.CommandResult;
 import io.edgegw.contracts.PayloadCodec;
@@ -27,20 +22,12 @@ import io.edgegw.uplink.outbox.TestOutbox;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyFactory;
-import java.security.KeyStore;
-import java.security.cert.Certificate;
-import java.security.spec.PKCS8EncodedKeySpec;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import javax.net.ssl.KeyManagerFactory;
-import javax.net.ssl.TrustManagerFactory;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -49,7 +36,6 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Timeout;
-import org.postgresql.ds.PGSimpleDataSource;
 
 /**
  * The packaged uplink-service as a child process, with a real PostgreSQL migrated by
@@ -62,22 +48,18 @@ import org.postgresql.ds.PGSimpleDataSource;
 @Timeout(value = 3, unit = TimeUnit.MINUTES)
 class UplinkProcessIT {
   static final Duration WAIT = Duration.ofSeconds(30);
-  static final Duration OFFLINE_AFTER = Duration.ofSeconds(3);
+  static final Duration OFFLINE_AFTER = UplinkLaunch.OFFLINE_AFTER;
   static final String ROOT = "edgegw/gw-1";
   static final PayloadCodec CODEC = new PayloadCodec();
   static final MessageCodec MESSAGES = new MessageCodec(Integer.MAX_VALUE);
   static final ObjectMapper JSON = new ObjectMapper();
-
-  /** One message the cloud application received. */
-  record Received(String topic, byte[] payload, String contentType) {}
 
   static TestPki pki;
   static PostgresServer pg;
   static DataSource ds;
   static MosquittoBroker local;
   static MosquittoBroker cloud;
-  static Mqtt5AsyncClient cloudApp;
-  static final List<Received> atCloud = new CopyOnWriteArrayList<>();
+  static CloudApplication cloudApp;
   static BusObserver operator;
   static ServiceProcess uplink;
   static ModbusTcpSimulator tank;
@@ -103,7 +85,7 @@ class UplinkProcessIT {
         MosquittoBroker.builder()
             .tls(pki.ca().certFile(), server.certFile(), server.keyFile(), true)
             .start();
-    cloudApp = cloudApplication(app);
+    cloudApp = CloudApplication.connect(pki, app, "cloud-app", cloud.port(), ROOT + "/#", true);
     operator =
         new BusObserver(
             local.port(), "operator", local.password("operator"), "it-operator", "gw/v1/#");
@@ -115,7 +97,7 @@ class UplinkProcessIT {
     tank = ModbusTcpSimulator.start(1);
     tank.setCoil(0, true);
     bridge =
-        ServiceProcess.builder("bridge-service", jar("bridge.app.jar"))
+        ServiceProcess.builder("bridge-service", UplinkLaunch.jar("bridge.app.jar"))
             .heap("128m")
             .property("bridge.bus.port", String.valueOf(local.port()))
             .property("bridge.devices-file", devices(tank.port()).toString())
@@ -123,26 +105,8 @@ class UplinkProcessIT {
             .clearEnvironmentPrefix("BRIDGE_")
             .start();
     uplink =
-        ServiceProcess.builder("uplink-service", jar("uplink.app.jar"))
-            .heap("128m")
-            .property("uplink.gateway-id", "gw-1")
-            .property("uplink.cloud.host", "127.0.0.1")
-            .property("uplink.cloud.port", String.valueOf(cloud.port()))
-            .property("uplink.cloud.tls.ca-file", pki.ca().certFile().toString())
-            .property("uplink.cloud.tls.cert-file", gateway.certFile().toString())
-            .property("uplink.cloud.tls.key-file", gateway.keyFile().toString())
-            .property("uplink.cloud.reconnect.initial-delay", "200ms")
-            .property("uplink.cloud.reconnect.max-delay", "1s")
-            .property("uplink.offline.after", OFFLINE_AFTER.toSeconds() + "s")
-            .property("uplink.status.interval", "1s")
-            .property("uplink.outbox.live-poll-interval", "200ms")
-            .property("uplink.bus.port", String.valueOf(local.port()))
+        UplinkLaunch.uplink(pki, gateway, cloud, local, pg, ds)
             .property("uplink.commands.reply-timeout", "5s")
-            .property("quarkus.datasource.jdbc.url", ((PGSimpleDataSource) ds).getUrl())
-            .property("quarkus.datasource.username", pg.username())
-            .secret("QUARKUS_DATASOURCE_PASSWORD", pg.password())
-            .secret("UPLINK_BUS_PASSWORD", local.password("uplink"))
-            .clearEnvironmentPrefix("UPLINK_")
             .start();
     uplink.awaitReady();
     bridge.awaitReady();
@@ -169,87 +133,12 @@ class UplinkProcessIT {
 
   @AfterAll
   static void stop() throws Exception {
-    if (cloudApp != null) {
-      cloudApp.disconnect().get(5, TimeUnit.SECONDS);
-    }
     for (AutoCloseable c :
-        new AutoCloseable[] {uplink, bridge, tank, operator, cloud, local, pg, pki}) {
+        new AutoCloseable[] {cloudApp, uplink, bridge, tank, operator, cloud, local, pg, pki}) {
       if (c != null) {
         c.close();
       }
     }
-  }
-
-  static Path jar(String property) {
-    String jar = System.getProperty(property);
-    if (jar == null || !Files.isRegularFile(Path.of(jar))) {
-      throw new IllegalStateException(
-          property
-              + " is "
-              + jar
-              + "; run with failsafe after packaging both services (mvn verify -pl"
-              + " bridge-service,uplink-service -am)");
-    }
-    return Path.of(jar);
-  }
-
-  /** An MQTT 5 client with its own certificate and a session that outlives a broker restart. */
-  static Mqtt5AsyncClient cloudApplication(TestPki.Issued cert) throws Exception {
-    KeyStore trust = KeyStore.getInstance("PKCS12");
-    trust.load(null, null);
-    trust.setCertificateEntry("ca", pki.ca().certificate());
-    TrustManagerFactory tmf =
-        TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-    tmf.init(trust);
-    String pem = Files.readString(cert.keyFile());
-    byte[] der = Base64.getMimeDecoder().decode(pem.replaceAll("-----[A-Z ]+-----", "").strip());
-    KeyStore keys = KeyStore.getInstance("PKCS12");
-    keys.load(null, null);
-    char[] none = "it".toCharArray();
-    keys.setKeyEntry(
-        "app",
-        KeyFactory.getInstance("EC").generatePrivate(new PKCS8EncodedKeySpec(der)),
-        none,
-        new Certificate[] {cert.certificate()});
-    KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-    kmf.init(keys, none);
-    Mqtt5AsyncClient client =
-        MqttClient.builder()
-            .useMqttVersion5()
-            .identifier("cloud-app")
-            .serverHost("127.0.0.1")
-            .serverPort(cloud.port())
-            .sslConfig(
-                MqttClientSslConfig.builder()
-                    .trustManagerFactory(tmf)
-                    .keyManagerFactory(kmf)
-                    .build())
-            .automaticReconnect()
-            .initialDelay(100, TimeUnit.MILLISECONDS)
-            .maxDelay(1, TimeUnit.SECONDS)
-            .applyAutomaticReconnect()
-            .buildAsync();
-    client.publishes(
-        MqttGlobalPublishFilter.ALL,
-        p ->
-            atCloud.add(
-                new Received(
-                    p.getTopic().toString(),
-                    p.getPayloadAsBytes(),
-                    p.getContentType().map(Object::toString).orElse(null))));
-    client
-        .connectWith()
-        .cleanStart(false)
-        .sessionExpiryInterval(600)
-        .send()
-        .get(15, TimeUnit.SECONDS);
-    client
-        .subscribeWith()
-        .topicFilter(ROOT + "/#")
-        .qos(MqttQos.AT_LEAST_ONCE)
-        .send()
-        .get(15, TimeUnit.SECONDS);
-    return client;
   }
 
   /** Commits {@code n} samples of two series in one transaction, as buffer-service does. */
@@ -270,7 +159,7 @@ class UplinkProcessIT {
   /** The samples of the telemetry the cloud holds, one message per key (the cloud's dedup). */
   static List<String> cloudSamples() {
     Map<String, CloudMessage.Telemetry> byKey = new LinkedHashMap<>();
-    for (Received r : atCloud) {
+    for (CloudApplication.Received r : cloudApp.received()) {
       if (r.topic().equals(ROOT + "/telemetry")) {
         CloudMessage.Telemetry m = MESSAGES.decodeTelemetry(r.payload(), r.contentType());
         byKey.putIfAbsent(m.key(), m);
@@ -360,10 +249,11 @@ class UplinkProcessIT {
     await("link ONLINE again").atMost(WAIT).until(() -> "ONLINE".equals(link()));
     await("the outage reported to the cloud")
         .atMost(WAIT)
-        .untilAsserted(() -> assertThat(atCloud).anyMatch(r -> r.topic().equals(ROOT + "/outage")));
+        .untilAsserted(() ->
+            assertThat(cloudApp.received()).anyMatch(r -> r.topic().equals(ROOT + "/outage")));
     JsonNode outage =
         JSON.readTree(
-            atCloud.stream()
+            cloudApp.received().stream()
                 .filter(r -> r.topic().equals(ROOT + "/outage"))
                 .findFirst()
                 .orElseThrow()
@@ -378,13 +268,7 @@ class UplinkProcessIT {
   void aCloudCommandIsRelayedAndItsLocalReplyReturnsAndAnUnknownVerbIsRefused() throws Exception {
     long deadline = System.currentTimeMillis() + 60_000;
     Command ack = Command.of("c-1", "rules", "ack", Map.of("alarmId", "tank-high"), deadline);
-    cloudApp
-        .publishWith()
-        .topic(ROOT + "/cmd/rules/ack")
-        .qos(MqttQos.AT_LEAST_ONCE)
-        .payload(CODEC.encode(ack))
-        .send()
-        .get(10, TimeUnit.SECONDS);
+    cloudApp.publish(ROOT + "/cmd/rules/ack", CODEC.encode(ack));
     await("the command on the local bus")
         .atMost(WAIT)
         .until(() -> !operator.on(Topics.command("rules", "ack")).isEmpty());
@@ -400,13 +284,7 @@ class UplinkProcessIT {
     assertThat(reply.result()).containsEntry("acknowledged", true);
 
     Command bogus = Command.of("c-2", "rules", "explode", Map.of(), deadline);
-    cloudApp
-        .publishWith()
-        .topic(ROOT + "/cmd/rules/explode")
-        .qos(MqttQos.AT_LEAST_ONCE)
-        .payload(CODEC.encode(bogus))
-        .send()
-        .get(10, TimeUnit.SECONDS);
+    cloudApp.publish(ROOT + "/cmd/rules/explode", CODEC.encode(bogus));
     CommandResult refused = awaitReply("c-2");
     assertThat(refused.ok()).isFalse();
     assertThat(refused.reason()).contains("unknown target or verb 'rules/explode'");
@@ -424,13 +302,7 @@ class UplinkProcessIT {
             "write",
             Map.of("device", "tank", "tag", "inlet", "value", false),
             System.currentTimeMillis() + 60_000);
-    cloudApp
-        .publishWith()
-        .topic(ROOT + "/cmd/bridge/write")
-        .qos(MqttQos.AT_LEAST_ONCE)
-        .payload(CODEC.encode(write))
-        .send()
-        .get(10, TimeUnit.SECONDS);
+    cloudApp.publish(ROOT + "/cmd/bridge/write", CODEC.encode(write));
     CommandResult result = awaitReply("w-1");
     assertThat(result.ok()).as(result.reason()).isTrue();
     assertThat(tank.coil(0)).isFalse();
@@ -439,9 +311,10 @@ class UplinkProcessIT {
   static CommandResult awaitReply(String id) {
     await("the reply to " + id)
         .atMost(WAIT)
-        .until(() -> atCloud.stream().anyMatch(r -> r.topic().equals(ROOT + "/reply/" + id)));
+        .until(() ->
+            cloudApp.received().stream().anyMatch(r -> r.topic().equals(ROOT + "/reply/" + id)));
     byte[] payload =
-        atCloud.stream()
+        cloudApp.received().stream()
             .filter(r -> r.topic().equals(ROOT + "/reply/" + id))
             .findFirst()
             .orElseThrow()
