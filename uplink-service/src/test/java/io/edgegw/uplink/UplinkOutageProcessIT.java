@@ -70,6 +70,9 @@ class UplinkOutageProcessIT {
   /** DeliveryScheduler's message bucket holds one second of tokens: capacity = rate. */
   static final int BURST = RATE;
 
+  /** Messages of slack for arrival-time jitter in the 1 s window check. */
+  static final int JITTER = 2;
+
   static final Duration LIVE_LATENCY_BOUND = Duration.ofSeconds(2).plus(UplinkLaunch.LIVE_POLL);
   static final MessageCodec MESSAGES = new MessageCodec(Integer.MAX_VALUE);
 
@@ -255,7 +258,13 @@ class UplinkOutageProcessIT {
     assertThat(twice).as("samples twice at the cloud after dedup by key").isEmpty();
 
     assertThat(backfill.size()).as("backfill messages").isGreaterThan(OUTAGE_COMMITS / 2);
-    assertThat(maxInOneSecond).as("backfill messages in any 1 s").isLessThanOrEqualTo(RATE + BURST);
+    // The bucket lets at most BURST + RATE go in one second, and runs reached exactly that. The
+    // times are taken at the cloud side, where the network can bunch messages by a few tens of
+    // milliseconds: JITTER messages (200 ms at this rate) of slack keep that from failing the test,
+    // while a bucket that let through even one more second's worth would still fail it.
+    assertThat(maxInOneSecond)
+        .as("backfill messages in any 1 s")
+        .isLessThanOrEqualTo(RATE + BURST + JITTER);
     assertThat(rateAfterBurst)
         .as("backfill messages/s over the drain")
         .isLessThanOrEqualTo(RATE * 1.05);
