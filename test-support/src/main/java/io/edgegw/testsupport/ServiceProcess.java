@@ -256,7 +256,8 @@ public final class ServiceProcess implements AutoCloseable {
         throw new AssertionError(
             name + " was not ready on 127.0.0.1:" + port + " within " + timeout + "\n" + logTail());
       }
-      pause(PROBE_INTERVAL);
+      // Between probes, wait on the process itself: its exit ends the wait at once.
+      waitFor(p, PROBE_INTERVAL);
     }
   }
 
@@ -496,15 +497,6 @@ public final class ServiceProcess implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new AssertionError("interrupted while waiting for pid " + p.pid() + " to exit", e);
-    }
-  }
-
-  private static void pause(Duration d) {
-    try {
-      Thread.sleep(d);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new AssertionError("interrupted while waiting for readiness", e);
     }
   }
 

@@ -9,6 +9,7 @@ import io.edgegw.testsupport.ModbusTcpSimulator;
 import io.edgegw.testsupport.MosquittoBroker;
 import io.edgegw.testsupport.ServiceProcess;
 import io.edgegw.testsupport.bench.Machine;
+import io.edgegw.testsupport.bench.Waits;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -36,6 +37,8 @@ import java.util.concurrent.locks.LockSupport;
  * {@code nanoTime}.
  */
 final class EndToEndBench {
+  /** How often the recorded messages are scanned while an iteration waits. */
+  private static final Duration POLL = Duration.ofMillis(2);
 
   /**
    * @param poll the bridge's poll interval
@@ -194,22 +197,25 @@ final class EndToEndBench {
       coilWritten.set(0);
       it.t0 = System.nanoTime();
       tank.setHolding(LEVEL, HIGH);
-      long stepEnd = it.t0 + timeout;
-      while (System.nanoTime() < stepEnd
-          && (it.raised == MISSING || it.action == MISSING || coilWritten.get() == 0)) {
-        scan.update(it);
-        Thread.sleep(2);
-      }
+      Waits.until(
+          Duration.ofNanos(timeout),
+          POLL,
+          () -> {
+            scan.update(it);
+            return it.raised != MISSING && it.action != MISSING && coilWritten.get() != 0;
+          });
       scan.update(it);
       if (coilWritten.get() != 0) {
         it.coil = coilWritten.get() - it.t0;
       }
       tank.setHolding(LEVEL, NORMAL);
-      long clearEnd = System.nanoTime() + timeout;
-      while (System.nanoTime() < clearEnd && it.cleared == MISSING) {
-        scan.update(it);
-        Thread.sleep(2);
-      }
+      Waits.until(
+          Duration.ofNanos(timeout),
+          POLL,
+          () -> {
+            scan.update(it);
+            return it.cleared != MISSING;
+          });
       tank.setCoil(INLET, true);
       boolean complete = it.raised != MISSING && it.coil != MISSING && it.cleared != MISSING;
       if (!complete) {

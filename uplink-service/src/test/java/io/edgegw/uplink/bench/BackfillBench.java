@@ -3,6 +3,7 @@ package io.edgegw.uplink.bench;
 import io.edgegw.testsupport.PostgresServer;
 import io.edgegw.testsupport.ServiceProcess;
 import io.edgegw.testsupport.bench.Machine;
+import io.edgegw.testsupport.bench.Waits;
 import io.edgegw.uplink.outbox.CloudMessage;
 import io.edgegw.uplink.outbox.MessageCodec;
 import java.time.Duration;
@@ -67,23 +68,33 @@ final class BackfillBench {
       double serviceCpu0 = Machine.cpuSeconds(service);
       double brokerCpu0 = cpu(brokers);
       double harnessCpu0 = Machine.cpuSeconds(ProcessHandle.current());
-      long deadline = ready + settings.budget().toNanos();
-      long rssPeakKb = 0;
-      double acked = 0;
-      while (System.nanoTime() < deadline) {
-        Thread.sleep(250);
-        rssPeakKb = Math.max(rssPeakKb, Machine.rssKb(uplink.pid()));
-        acked = uplink.metric("uplink_samples_acked_total");
-        if (acked >= settings.samples()) {
-          break;
-        }
-      }
+      long[] rssPeakKbHolder = {0};
+      double[] ackedHolder = {0};
+      // Every 250 ms: the RSS sample, and whether everything is acknowledged.
+      Waits.until(
+          Duration.ofNanos(
+              Math.max(1_000_000, ready + settings.budget().toNanos() - System.nanoTime())),
+          Duration.ofMillis(250),
+          () -> {
+            rssPeakKbHolder[0] = Math.max(rssPeakKbHolder[0], Machine.rssKb(uplink.pid()));
+            ackedHolder[0] = uplink.metric("uplink_samples_acked_total");
+            return ackedHolder[0] >= settings.samples();
+          });
+      long rssPeakKb = rssPeakKbHolder[0];
+      double acked = ackedHolder[0];
       long done = System.nanoTime();
       double serviceCpu = Machine.cpuSeconds(service) - serviceCpu0;
       double brokerCpu = cpu(brokers) - brokerCpu0;
       double harnessCpu = Machine.cpuSeconds(ProcessHandle.current()) - harnessCpu0;
       long[] machine1 = Machine.cpuJiffies();
-      Thread.sleep(500); // the last PUBLISH reaches the cloud application about with its PUBACK
+      // The last PUBLISH reaches the cloud application about with its PUBACK: wait for as many
+      // messages there as the service published.
+      double published =
+          uplink.metric("uplink_messages_published_total", Map.of("kind", "telemetry"));
+      Waits.until(
+          Duration.ofSeconds(10),
+          Duration.ofMillis(50),
+          () -> rig.recorder.arrivals().size() >= published);
       out.put("samples_acked_metric", acked);
       out.put("service_rss_peak_mb", Math.round(rssPeakKb / 102.4) / 10.0);
       out.put("service_rss_hwm_mb", Math.round(Machine.peakRssKb(uplink.pid()) / 102.4) / 10.0);

@@ -3,6 +3,7 @@ package io.edgegw.uplink.bench;
 import io.edgegw.testsupport.PostgresServer;
 import io.edgegw.testsupport.ServiceProcess;
 import io.edgegw.testsupport.bench.Machine;
+import io.edgegw.testsupport.bench.Waits;
 import io.edgegw.uplink.outbox.CloudMessage;
 import io.edgegw.uplink.outbox.MessageCodec;
 import java.sql.Connection;
@@ -68,12 +69,11 @@ final class ThrottleBench {
       out.put("live_poll_interval", "1s (default)");
       Connection live = rig.liveConnection(settings.liveTags());
       ServiceProcess uplink = rig.startUplink("uplink-throttle", config);
-      long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-      while (rig.recorder.first("backfill") == null) {
-        if (System.nanoTime() > deadline) {
-          throw new AssertionError("no backfill message within 30 s of readiness");
-        }
-        Thread.sleep(10);
+      if (!Waits.until(
+          Duration.ofSeconds(30),
+          Duration.ofMillis(10),
+          () -> rig.recorder.first("backfill") != null)) {
+        throw new AssertionError("no backfill message within 30 s of readiness");
       }
       long first = rig.recorder.first("backfill").nanos();
       long windowStart = first + settings.warmup().toNanos();
@@ -113,8 +113,16 @@ final class ThrottleBench {
       }
       double cpu = Machine.cpuSeconds(service) - cpu0;
       long[] machine1 = Machine.cpuJiffies();
-      // Let the window's last live commits arrive (the live lane polls once a second).
-      Thread.sleep(5_000);
+      // Let the window's last live commits arrive (the live lane polls once a second): the live
+      // position moves past the last one on its PUBACK, by which time the cloud has it too.
+      long lastLive = windowSeqs.isEmpty() ? 0 : windowSeqs.getLast();
+      Waits.until(
+          Duration.ofSeconds(15),
+          Duration.ofMillis(100),
+          () ->
+              rig.scalar(
+                      "SELECT coalesce(max(ingest_seq), 0) FROM outbox_position WHERE lane = 'live'")
+                  >= lastLive);
       live.close();
       double windowS = settings.window().toNanos() / 1e9;
       out.put("service_cpu_cores", BackfillBench.round(cpu / windowS));
