@@ -122,7 +122,13 @@ public final class PayloadCodec {
       return mapper.treeToValue(tree, type);
     } catch (ValueInstantiationException e) {
       Throwable cause = e.getCause() != null ? e.getCause() : e;
-      throw new PayloadException(what + field(e) + ": " + cause.getMessage());
+      // List.copyOf and Map.copyOf in the records throw a NullPointerException without a message
+      // for a null element ("samples":[null]); the reason must still say what is wrong.
+      String reason =
+          cause.getMessage() != null
+              ? cause.getMessage()
+              : "a null where a value is required (a null list element or map value)";
+      throw new PayloadException(what + field(e) + ": " + reason);
     } catch (JsonMappingException e) {
       throw new PayloadException(what + field(e) + ": " + e.getOriginalMessage());
     } catch (JacksonException e) {
