@@ -42,6 +42,12 @@ final class DeliveryLoop implements Runnable {
   /** After a database error, the loop waits this long before it tries again. */
   private static final Duration DB_RETRY = Duration.ofSeconds(2);
 
+  /** The backlog count is repeated no sooner than this many times what it took. */
+  private static final int COUNT_COST_FACTOR = 20;
+
+  /** PostgreSQL's SQLSTATE for an unknown function. */
+  private static final String UNDEFINED_FUNCTION = "42883";
+
   /** What the loop tells the rest of the service. */
   interface Events {
     /** A message was published (QoS 1 sent). */
@@ -79,6 +85,8 @@ final class DeliveryLoop implements Runnable {
   private Instant nextBacklog = Instant.MIN;
   private Instant lastBacklog = Instant.MIN;
   private LinkState.Mode lastMode;
+  private Duration countSpacing;
+  private boolean summarize = true;
 
   DeliveryLoop(
       CloudSession cloud,
@@ -103,6 +111,7 @@ final class DeliveryLoop implements Runnable {
     this.consumer = consumer;
     this.topicRoot = topicRoot;
     this.pollInterval = pollInterval;
+    this.countSpacing = pollInterval;
     this.statusInterval = statusInterval;
     this.events = events;
   }
@@ -176,12 +185,7 @@ final class DeliveryLoop implements Runnable {
       nextPoll = now.plus(pollInterval);
     }
     if (!now.isBefore(nextBacklog)) {
-      OutboxPosition from = ledger.positions().get(Lane.BACKFILL);
-      OutboxReader.Backlog backlog =
-          reader.backlog(consumer, from == null ? 0 : from.completeThrough());
-      link.backlog(backlog.rows(), backlog.oldest());
-      lastBacklog = now;
-      nextBacklog = now.plus(statusInterval);
+      countBacklog(now);
     }
     if (started) {
       boolean publishing = true;
@@ -199,6 +203,50 @@ final class DeliveryLoop implements Runnable {
     report(now);
     Instant after = clock.instant();
     return min(min(wait, Duration.between(after, nextPoll)), Duration.between(after, nextBacklog));
+  }
+
+  /**
+   * Counts the backlog for the status. While the lanes run, the backlog is what the backfill lane
+   * still has to deliver: commits above its end are the live lane's, in transit, so a link that
+   * carries a steady flow of new data reaches ONLINE once the outage's backlog is through. While
+   * they do not run, it is every unacknowledged row.
+   *
+   * <p>The count reads every page of the backlog, so it is spaced out by what it costs: at most one
+   * twentieth of the loop's time goes to counting, however large the backlog.
+   */
+  private void countBacklog(Instant now) throws SQLException {
+    long began = System.nanoTime();
+    summarizeOutbox();
+    OutboxPosition from = ledger.positions().get(Lane.BACKFILL);
+    OutboxReader.Backlog backlog =
+        reader.backlog(
+            consumer,
+            from == null ? 0 : from.completeThrough(),
+            started ? delivery.backfillEnd() : Long.MAX_VALUE);
+    link.backlog(backlog.rows(), backlog.oldest());
+    Duration cost = Duration.ofNanos((System.nanoTime() - began) * COUNT_COST_FACTOR);
+    countSpacing = cost.compareTo(pollInterval) > 0 ? cost : pollInterval;
+    lastBacklog = now;
+    nextBacklog =
+        now.plus(countSpacing.compareTo(statusInterval) > 0 ? countSpacing : statusInterval);
+  }
+
+  /** See {@link OutboxReader#summarize()}; a store without the function is counted unsummarized. */
+  private void summarizeOutbox() throws SQLException {
+    if (!summarize) {
+      return;
+    }
+    try {
+      reader.summarize();
+    } catch (SQLException e) {
+      if (!UNDEFINED_FUNCTION.equals(e.getSQLState())) {
+        throw e;
+      }
+      summarize = false;
+      LOG.warnf(
+          "the edge store has no outbox_summarize() (buffer-service's schema is older than this"
+              + " uplink-service): backlog reads scan unsummarized pages until autovacuum runs");
+    }
   }
 
   private void publish(Outgoing message) {
@@ -242,7 +290,7 @@ final class DeliveryLoop implements Runnable {
     link.acknowledged(delivery.inFlight() > 0, backfillRows);
     events.acknowledged(message);
     // A drained backlog is what ends an outage: count again soon, not only at the next status.
-    Instant soon = lastBacklog.plus(pollInterval);
+    Instant soon = lastBacklog.plus(countSpacing);
     if (soon.isBefore(nextBacklog)) {
       nextBacklog = soon;
     }

@@ -156,7 +156,17 @@ class UplinkOutageProcessIT {
           .atMost(Duration.ofSeconds(90))
           .pollInterval(Duration.ofSeconds(1))
           .until(() -> samplesAtCloud().containsAll(beforeRestore));
-      awaitCommits(HOUR_COMMITS);
+      // The link clears to ONLINE, and the outage is reported, while new data keeps coming: live
+      // commits in transit are not a backlog.
+      await("link ONLINE while data keeps flowing")
+          .atMost(Duration.ofSeconds(30))
+          .until(() -> "ONLINE".equals(link()));
+      await("the outage reported while data keeps flowing")
+          .atMost(Duration.ofSeconds(30))
+          .until(() -> meter.received().stream().anyMatch(r -> r.topic().equals(ROOT + "/outage")));
+      int commitsWhenOnline = committedAtNanos.size();
+      awaitCommits(Math.max(HOUR_COMMITS, commitsWhenOnline + 20));
+      assertThat(link()).as("the link after 20 more commits").isEqualTo("ONLINE");
     } finally {
       writer.shutdown();
       assertThat(writer.awaitTermination(10, TimeUnit.SECONDS)).isTrue();

@@ -35,13 +35,16 @@ public final class DeliveryLedger {
   }
 
   private static final String POSITIONS =
-      "SELECT lane, ingest_seq, series_id, ts FROM outbox_position WHERE consumer = ?";
+      "SELECT lane, ingest_seq, series_id, ts, alarms_through FROM outbox_position"
+          + " WHERE consumer = ?";
 
   private static final String UPSERT =
-      "INSERT INTO outbox_position (consumer, lane, ingest_seq, series_id, ts, updated_at)"
-          + " VALUES (?, ?, ?, ?, ?, now())"
+      "INSERT INTO outbox_position"
+          + " (consumer, lane, ingest_seq, series_id, ts, alarms_through, updated_at)"
+          + " VALUES (?, ?, ?, ?, ?, ?, now())"
           + " ON CONFLICT (consumer, lane) DO UPDATE SET ingest_seq = excluded.ingest_seq,"
-          + " series_id = excluded.series_id, ts = excluded.ts, updated_at = excluded.updated_at";
+          + " series_id = excluded.series_id, ts = excluded.ts,"
+          + " alarms_through = excluded.alarms_through, updated_at = excluded.updated_at";
 
   private static final String TOUCHING =
       "DELETE FROM outbox_delivered WHERE consumer = ? AND from_seq <= ? AND to_seq >= ?"
@@ -68,6 +71,22 @@ public final class DeliveryLedger {
   /** The stored positions; a lane without a row is absent. */
   public Map<Lane, OutboxPosition> positions() throws SQLException {
     Map<Lane, OutboxPosition> out = new EnumMap<>(Lane.class);
+    read(out, null);
+    return out;
+  }
+
+  /**
+   * Per lane, the seq up to which every alarm event is acknowledged, where that is beyond the
+   * position (see {@link LaneCursor#alarmsThrough()}); a lane without one is absent.
+   */
+  public Map<Lane, Long> alarmsThrough() throws SQLException {
+    Map<Lane, Long> out = new EnumMap<>(Lane.class);
+    read(null, out);
+    return out;
+  }
+
+  private void read(Map<Lane, OutboxPosition> positions, Map<Lane, Long> alarms)
+      throws SQLException {
     try (Connection c = dataSource.getConnection();
         PreparedStatement ps = c.prepareStatement(POSITIONS)) {
       ps.setString(1, consumer);
@@ -75,26 +94,41 @@ public final class DeliveryLedger {
         while (rs.next()) {
           Integer series = rs.getObject(3, Integer.class);
           OffsetDateTime ts = rs.getObject(4, OffsetDateTime.class);
+          Long alarmsThrough = rs.getObject(5, Long.class);
           for (Lane lane : Lane.values()) {
-            if (lane.column().equals(rs.getString(1))) {
-              out.put(
+            if (!lane.column().equals(rs.getString(1))) {
+              continue;
+            }
+            if (positions != null) {
+              positions.put(
                   lane,
                   new OutboxPosition(rs.getLong(2), series, ts == null ? null : ts.toInstant()));
+            }
+            if (alarms != null && alarmsThrough != null) {
+              alarms.put(lane, alarmsThrough);
             }
           }
         }
       }
     }
-    return out;
   }
 
   /** Stores a lane's position, and the range it newly acknowledged in full, in one transaction. */
   public void store(Lane lane, OutboxPosition position, Range delivered) throws SQLException {
+    store(lane, position, delivered, position.completeThrough());
+  }
+
+  /**
+   * Stores a lane's position with its alarm mark, and the range it newly acknowledged in full, in
+   * one transaction.
+   */
+  public void store(Lane lane, OutboxPosition position, Range delivered, long alarmsThrough)
+      throws SQLException {
     try (Connection c = dataSource.getConnection()) {
       boolean auto = c.getAutoCommit();
       c.setAutoCommit(false);
       try {
-        upsert(c, lane, position);
+        upsert(c, lane, position, alarmsThrough);
         if (delivered != null) {
           merge(c, delivered);
         }
@@ -125,7 +159,8 @@ public final class DeliveryLedger {
     return out;
   }
 
-  private void upsert(Connection c, Lane lane, OutboxPosition p) throws SQLException {
+  private void upsert(Connection c, Lane lane, OutboxPosition p, long alarmsThrough)
+      throws SQLException {
     try (PreparedStatement ps = c.prepareStatement(UPSERT)) {
       ps.setString(1, consumer);
       ps.setString(2, lane.column());
@@ -137,6 +172,7 @@ public final class DeliveryLedger {
         ps.setNull(4, Types.INTEGER);
         ps.setNull(5, Types.TIMESTAMP_WITH_TIMEZONE);
       }
+      ps.setLong(6, Math.max(alarmsThrough, p.completeThrough()));
       ps.executeUpdate();
     }
   }

@@ -15,6 +15,11 @@ import java.util.TreeMap;
  * the slices in flight, and the acknowledged position. The position moves only over commits whose
  * every slice is acknowledged, so acknowledgements that arrive out of order move it to the highest
  * contiguous point. Pure; not thread-safe (the caller serialises).
+ *
+ * <p>Alarm events go ahead of the samples of their commits, so they are often acknowledged while
+ * the position still stands before them. The cursor keeps a second mark for them, {@link
+ * #alarmsThrough()}: every alarm slice up to it is acknowledged. Stored with the position, it lets
+ * a restart skip those alarm slices instead of sending them again beyond the in-flight window.
  */
 public final class LaneCursor {
 
@@ -27,8 +32,10 @@ public final class LaneCursor {
    * @param position the new position to store
    * @param deliveredFrom first seq newly acknowledged in full (a range to record), or 0
    * @param deliveredTo last seq newly acknowledged in full, or -1 when none
+   * @param alarmsThrough the new {@link #alarmsThrough()}
    */
-  public record Advance(OutboxPosition position, long deliveredFrom, long deliveredTo) {
+  public record Advance(
+      OutboxPosition position, long deliveredFrom, long deliveredTo, long alarmsThrough) {
     /** Whether whole commits were newly acknowledged. */
     public boolean delivered() {
       return deliveredTo >= deliveredFrom;
@@ -51,6 +58,9 @@ public final class LaneCursor {
   private final TreeMap<Long, CommitTrack> open = new TreeMap<>();
   private final Map<Slice, RowKey> lastRows = new IdentityHashMap<>();
   private final Map<Slice, Boolean> inFlight = new IdentityHashMap<>();
+  private final TreeMap<Long, Integer> unackedAlarms = new TreeMap<>();
+  private final List<DeliveryLedger.Range> alarmsDelivered;
+  private long alarmsThrough;
   private long readPoint;
   private long completeThrough;
   private OutboxPosition position;
@@ -61,11 +71,27 @@ public final class LaneCursor {
    * @param upTo the last seq of the lane's range ({@code Long.MAX_VALUE} for the live lane)
    */
   public LaneCursor(Lane lane, OutboxPosition start, long upTo) {
+    this(lane, start, upTo, List.of());
+  }
+
+  /**
+   * @param alarmsDelivered seq ranges above {@code start} whose alarm events were acknowledged
+   *     before (by an earlier run); alarm slices inside one are not planned again
+   */
+  public LaneCursor(
+      Lane lane, OutboxPosition start, long upTo, List<DeliveryLedger.Range> alarmsDelivered) {
     this.lane = lane;
     this.upTo = upTo;
     this.position = start;
     this.completeThrough = start.completeThrough();
     this.readPoint = completeThrough;
+    this.alarmsDelivered = List.copyOf(alarmsDelivered);
+    this.alarmsThrough = completeThrough;
+  }
+
+  /** Every alarm slice up to and including this seq is acknowledged. */
+  public long alarmsThrough() {
+    return alarmsThrough;
   }
 
   public Lane lane() {
@@ -135,6 +161,12 @@ public final class LaneCursor {
       if (s.fromSeq() <= readPoint || s.toSeq() > readThrough) {
         throw new IllegalArgumentException(lane + ": slice " + s + " outside the read window");
       }
+      if (s.kind() == Slice.Kind.ALARM && alarmsDeliveredBefore(s)) {
+        continue;
+      }
+      if (s.kind() == Slice.Kind.ALARM) {
+        unackedAlarms.merge(s.fromSeq(), 1, Integer::sum);
+      }
       // A packed slice holds its commits whole and alone, so tracking it at its two ends is
       // enough: the commits between complete exactly when the ends do.
       open.computeIfAbsent(s.fromSeq(), k -> new CommitTrack()).slices.add(s);
@@ -151,7 +183,7 @@ public final class LaneCursor {
    * this lane). Returns the advance to store, if any.
    */
   public Optional<Advance> settle() {
-    return advance();
+    return advance(false);
   }
 
   /** The next slice of {@code kind} to send, without taking it. */
@@ -192,18 +224,27 @@ public final class LaneCursor {
     if (inFlight.remove(s) == null) {
       throw new IllegalArgumentException(lane + ": slice " + s + " is not in flight");
     }
+    boolean alarm = s.kind() == Slice.Kind.ALARM;
+    if (alarm) {
+      unackedAlarms.computeIfPresent(s.fromSeq(), (k, n) -> n == 1 ? null : n - 1);
+    }
     for (Map.Entry<Long, CommitTrack> e :
         open.subMap(s.fromSeq(), true, s.toSeq(), true).entrySet()) {
       if (e.getValue().slices.contains(s)) {
         e.getValue().acked.put(s, Boolean.TRUE);
       }
     }
-    return advance();
+    return advance(alarm);
   }
 
-  private Optional<Advance> advance() {
+  /**
+   * @param alarmAcknowledged whether an alarm slice was just acknowledged: only then is a move of
+   *     {@link #alarmsThrough()} alone worth storing (otherwise it follows the read point)
+   */
+  private Optional<Advance> advance(boolean alarmAcknowledged) {
     long before = completeThrough;
     OutboxPosition old = position;
+    long oldAlarms = alarmsThrough;
     while (!open.isEmpty() && open.firstEntry().getValue().complete()) {
       open.pollFirstEntry().getValue().slices.forEach(lastRows::remove);
     }
@@ -215,10 +256,21 @@ public final class LaneCursor {
         position = new OutboxPosition(open.firstKey(), partial.seriesId(), partial.ts());
       }
     }
-    if (position.equals(old)) {
+    long alarmsBound = unackedAlarms.isEmpty() ? readPoint : unackedAlarms.firstKey() - 1;
+    alarmsThrough = Math.max(alarmsThrough, Math.max(completeThrough, alarmsBound));
+    if (position.equals(old) && !(alarmAcknowledged && alarmsThrough > oldAlarms)) {
       return Optional.empty();
     }
-    return Optional.of(new Advance(position, before + 1, completeThrough));
+    return Optional.of(new Advance(position, before + 1, completeThrough, alarmsThrough));
+  }
+
+  private boolean alarmsDeliveredBefore(Slice s) {
+    for (DeliveryLedger.Range r : alarmsDelivered) {
+      if (r.contains(s.fromSeq()) && r.contains(s.toSeq())) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** The last row of the acknowledged telemetry prefix of a part-sent commit, if any. */

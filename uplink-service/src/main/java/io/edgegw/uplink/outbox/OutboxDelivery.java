@@ -28,8 +28,8 @@ import java.util.Optional;
  * restarts within one backfill, the first run's barrier is no longer known, and up to one window of
  * backfill may be resent grouped differently: the same rows under other keys. Every message names
  * its seq range, so the cloud can still see the overlap.) Alarm events go ahead of the telemetry of
- * their read window; those acknowledged before the telemetry in front of them are sent again after
- * a crash, under the same keys.
+ * their read window; each lane stores, with its position, the seq up to which its alarm events are
+ * all acknowledged ({@code alarms_through}), and a restart does not plan those again.
  */
 public final class OutboxDelivery {
 
@@ -124,12 +124,31 @@ public final class OutboxDelivery {
         from.completeThrough() < newest
             ? ledger.delivered(from.completeThrough() + 1, newest)
             : List.of();
-    backfill = new LaneCursor(Lane.BACKFILL, from, newest);
+    backfill = new LaneCursor(Lane.BACKFILL, from, newest, alarmsDelivered(from, oldLive));
     live = new LaneCursor(Lane.LIVE, OutboxPosition.through(newest), Long.MAX_VALUE);
     ledger.store(Lane.LIVE, live.position(), null);
     liveMayHaveMore = true;
     session++;
     backfillRowsAcked = 0;
+  }
+
+  /**
+   * The seqs above the stored positions whose alarm events the cloud acknowledged before: alarm
+   * events go ahead of samples, and are not sent again for a restart.
+   */
+  private List<DeliveryLedger.Range> alarmsDelivered(OutboxPosition from, OutboxPosition oldLive)
+      throws SQLException {
+    Map<Lane, Long> marks = ledger.alarmsThrough();
+    List<DeliveryLedger.Range> out = new ArrayList<>();
+    Long backfillMark = marks.get(Lane.BACKFILL);
+    if (backfillMark != null && backfillMark > from.completeThrough()) {
+      out.add(new DeliveryLedger.Range(from.completeThrough() + 1, backfillMark));
+    }
+    Long liveMark = marks.get(Lane.LIVE);
+    if (oldLive != null && liveMark != null && liveMark > oldLive.completeThrough()) {
+      out.add(new DeliveryLedger.Range(oldLive.completeThrough() + 1, liveMark));
+    }
+    return out;
   }
 
   /** Looks for new commits on the live lane (call every {@code live-poll-interval}). */
@@ -191,6 +210,14 @@ public final class OutboxDelivery {
   /** Whether the backfill range is delivered in full. */
   public synchronized boolean backfillDrained() {
     return backfill.drained();
+  }
+
+  /**
+   * The last seq of the backfill range: the newest commit when the lanes last started. Commits
+   * above it are the live lane's, in transit rather than behind.
+   */
+  public synchronized long backfillEnd() {
+    return backfill.upTo();
   }
 
   /** Messages in flight on both lanes. */
@@ -356,6 +383,7 @@ public final class OutboxDelivery {
     ledger.store(
         cursor.lane(),
         a.position(),
-        a.delivered() ? new DeliveryLedger.Range(a.deliveredFrom(), a.deliveredTo()) : null);
+        a.delivered() ? new DeliveryLedger.Range(a.deliveredFrom(), a.deliveredTo()) : null,
+        a.alarmsThrough());
   }
 }

@@ -70,10 +70,11 @@ public final class OutboxReader {
           + " FROM alarm_event WHERE ingest_seq BETWEEN ? AND ?"
           + " ORDER BY ingest_seq, ts, id OFFSET ? LIMIT ?";
 
-  // Counts what lies above the backfill position outside the delivered ranges: an index range scan
-  // on ingest_seq, run every status interval, not on the delivery path.
+  // Counts what lies above the backfill position, up to a horizon, outside the delivered ranges: a
+  // range scan of the BRIN on ingest_seq (summarized first, see summarize()).
   private static final String BACKLOG =
-      "SELECT count(*), min(s.ts) FROM sample s WHERE s.ingest_seq > ? AND NOT EXISTS"
+      "SELECT count(*), min(s.ts) FROM sample s WHERE s.ingest_seq > ? AND s.ingest_seq <= ?"
+          + " AND NOT EXISTS"
           + " (SELECT 1 FROM outbox_delivered d WHERE d.consumer = ?"
           + " AND s.ingest_seq BETWEEN d.from_seq AND d.to_seq)";
 
@@ -90,17 +91,36 @@ public final class OutboxReader {
     this.dataSource = dataSource;
   }
 
-  /** Samples above seq {@code after} that no delivered range of {@code consumer} covers. */
-  public Backlog backlog(String consumer, long after) throws SQLException {
+  /**
+   * Samples in seqs {@code (after, through]} that no delivered range of {@code consumer} covers.
+   */
+  public Backlog backlog(String consumer, long after, long through) throws SQLException {
     try (Connection c = dataSource.getConnection();
         PreparedStatement ps = c.prepareStatement(BACKLOG)) {
       ps.setLong(1, after);
-      ps.setString(2, consumer);
+      ps.setLong(2, through);
+      ps.setString(3, consumer);
       try (ResultSet rs = ps.executeQuery()) {
         rs.next();
         Timestamp oldest = rs.getTimestamp(2);
         return new Backlog(rs.getLong(1), oldest == null ? null : oldest.toInstant());
       }
+    }
+  }
+
+  /**
+   * Summarizes the page ranges of {@code sample}'s BRIN on {@code ingest_seq} that are new since
+   * the last summary (buffer-service's {@code outbox_summarize()}), so that the backlog's seq-range
+   * reads visit the pages of their range, not every page written since autovacuum last ran.
+   *
+   * @return the page ranges summarized now
+   */
+  public long summarize() throws SQLException {
+    try (Connection c = dataSource.getConnection();
+        PreparedStatement ps = c.prepareStatement("SELECT outbox_summarize()");
+        ResultSet rs = ps.executeQuery()) {
+      rs.next();
+      return rs.getLong(1);
     }
   }
 
