@@ -93,12 +93,14 @@ final class J2modChannel implements ModbusChannel {
             case COIL, DISCRETE_INPUT ->
                 throw new IllegalArgumentException("not a register table: " + request.table());
           };
-      if (regs == null || regs.length < request.count()) {
-        throw new ModbusIOException(
-            "short answer: asked "
-                + request.count()
-                + " registers, got "
-                + (regs == null ? 0 : regs.length));
+      // More registers than asked is as wrong as fewer: the answer is not to this request, and its
+      // first registers must not be taken for the values asked.
+      if (regs == null || regs.length != request.count()) {
+        throw new MismatchedAnswer(
+            "answer holds "
+                + (regs == null ? 0 : regs.length)
+                + " registers, the request asked for "
+                + request.count());
       }
       short[] words = new short[request.count()];
       for (int i = 0; i < words.length; i++) {
@@ -178,6 +180,12 @@ final class J2modChannel implements ModbusChannel {
     ModbusResponse response = tx.getResponse();
     if (response == null) {
       throw new ModbusIOException("no answer");
+    }
+    // j2mod does not check the MBAP protocol id: a frame of another protocol (id not 0) would be
+    // read as registers. (Serial frames carry no protocol id; j2mod leaves it at 0 there.)
+    if (response.getProtocolID() != 0) {
+      throw new MismatchedAnswer(
+          "answer has MBAP protocol id " + response.getProtocolID() + ", Modbus is 0");
     }
     if (response.getUnitID() != unitId) {
       throw new MismatchedAnswer(
