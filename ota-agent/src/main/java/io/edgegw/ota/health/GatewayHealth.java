@@ -15,6 +15,10 @@ public final class GatewayHealth {
   /** The component name of the aggregate. */
   public static final String COMPONENT = "gateway";
 
+  /** Components whose whole detail goes into the report: device comms, buffer fill, link state. */
+  private static final java.util.Set<String> DETAILED =
+      java.util.Set.of("bridge", "buffer", "uplink");
+
   private GatewayHealth() {}
 
   /**
@@ -44,7 +48,7 @@ public final class GatewayHealth {
       one.put("state", s.state().name());
       one.put("version", s.version());
       one.put("t", s.t());
-      if (s.component().equals("buffer") || s.component().equals("uplink")) {
+      if (DETAILED.contains(s.component())) {
         one.put("detail", s.detail());
       }
       services.put(s.component(), one);
