@@ -42,8 +42,17 @@ final class DeliveryLoop implements Runnable {
   /** After a database error, the loop waits this long before it tries again. */
   private static final Duration DB_RETRY = Duration.ofSeconds(2);
 
-  /** The backlog count is repeated no sooner than this many times what it took. */
+  /**
+   * A backlog of at least {@link #LARGE_BACKLOG} rows is counted again no sooner than this many
+   * times what its count took.
+   */
   private static final int COUNT_COST_FACTOR = 20;
+
+  /**
+   * Rows from which a count is costly enough to space out. Below it the count is cheap whatever one
+   * measurement says (the first one also pays for a cold connection and JIT).
+   */
+  private static final long LARGE_BACKLOG = 100_000;
 
   /** PostgreSQL's SQLSTATE for an unknown function. */
   private static final String UNDEFINED_FUNCTION = "42883";
@@ -211,12 +220,12 @@ final class DeliveryLoop implements Runnable {
    * carries a steady flow of new data reaches ONLINE once the outage's backlog is through. While
    * they do not run, it is every unacknowledged row.
    *
-   * <p>The count reads every page of the backlog, so it is spaced out by what it costs: at most one
-   * twentieth of the loop's time goes to counting, however large the backlog.
+   * <p>The count reads every page of the backlog, so a large one is spaced out by what it costs: at
+   * most one twentieth of the loop's time goes to counting, however large the backlog.
    */
   private void countBacklog(Instant now) throws SQLException {
-    long began = System.nanoTime();
     summarizeOutbox();
+    long began = System.nanoTime();
     OutboxPosition from = ledger.positions().get(Lane.BACKFILL);
     OutboxReader.Backlog backlog =
         reader.backlog(
@@ -225,7 +234,8 @@ final class DeliveryLoop implements Runnable {
             started ? delivery.backfillEnd() : Long.MAX_VALUE);
     link.backlog(backlog.rows(), backlog.oldest());
     Duration cost = Duration.ofNanos((System.nanoTime() - began) * COUNT_COST_FACTOR);
-    countSpacing = cost.compareTo(pollInterval) > 0 ? cost : pollInterval;
+    countSpacing =
+        backlog.rows() >= LARGE_BACKLOG && cost.compareTo(pollInterval) > 0 ? cost : pollInterval;
     lastBacklog = now;
     nextBacklog =
         now.plus(countSpacing.compareTo(statusInterval) > 0 ? countSpacing : statusInterval);

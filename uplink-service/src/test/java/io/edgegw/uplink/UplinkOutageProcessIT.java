@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import io.edgegw.contracts.Status;
 import io.edgegw.contracts.Topics;
 import io.edgegw.testsupport.BusObserver;
+import io.edgegw.testsupport.CloudApplication;
 import io.edgegw.testsupport.MosquittoBroker;
 import io.edgegw.testsupport.PostgresServer;
 import io.edgegw.testsupport.ServiceProcess;

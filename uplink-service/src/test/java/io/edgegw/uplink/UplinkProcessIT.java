@@ -11,6 +11,7 @@ import io.edgegw.contracts.PayloadCodec;
 import io.edgegw.contracts.Status;
 import io.edgegw.contracts.Topics;
 import io.edgegw.testsupport.BusObserver;
+import io.edgegw.testsupport.CloudApplication;
 import io.edgegw.testsupport.ModbusTcpSimulator;
 import io.edgegw.testsupport.MosquittoBroker;
 import io.edgegw.testsupport.PostgresServer;
@@ -62,6 +63,7 @@ class UplinkProcessIT {
   static CloudApplication cloudApp;
   static BusObserver operator;
   static ServiceProcess uplink;
+  static TestPki.Issued gateway;
   static ModbusTcpSimulator tank;
   static ServiceProcess bridge;
   static final List<String> committed = new ArrayList<>();
@@ -71,7 +73,7 @@ class UplinkProcessIT {
   static void start() throws Exception {
     pki = TestPki.create();
     TestPki.Issued server = pki.server("127.0.0.1");
-    TestPki.Issued gateway = pki.client("gw-1");
+    gateway = pki.client("gw-1");
     TestPki.Issued app = pki.client("cloud-app");
     pg = PostgresServer.start();
     ds = TestOutbox.create(pg);
@@ -306,6 +308,19 @@ class UplinkProcessIT {
     CommandResult result = awaitReply("w-1");
     assertThat(result.ok()).as(result.reason()).isTrue();
     assertThat(tank.coil(0)).isFalse();
+  }
+
+  @Test
+  @Order(5)
+  void noSecretReachesTheLog() throws Exception {
+    String log = uplink.log();
+    assertThat(log).as("the service's log").contains("cloud link");
+    assertThat(log).doesNotContain(local.password("uplink")).doesNotContain(pg.password());
+    for (String line : Files.readAllLines(gateway.keyFile())) {
+      if (!line.startsWith("-----") && line.length() > 16) {
+        assertThat(log).as("the gateway's private key").doesNotContain(line);
+      }
+    }
   }
 
   static CommandResult awaitReply(String id) {

@@ -86,6 +86,14 @@ class CloudSessionIT {
       // Mosquitto announces its max_inflight_messages (1000 in MosquittoBroker) under MQTT 5.
       assertThat(session.receiveMaximum())
           .isEqualTo(protocol == Protocol.MQTT_5 ? 1000 : CloudSession.DEFAULT_RECEIVE_MAXIMUM);
+      // The broker's own record of the CONNECT: the protocol (Mosquitto writes p5 for MQTT 5 and
+      // p2 for 3.1.1) and the configured keep-alive (5 s in certified()).
+      String level = protocol == Protocol.MQTT_5 ? "p5" : "p2";
+      await()
+          .atMost(WAIT)
+          .untilAsserted(() ->
+              assertThat(broker.logTail())
+                  .containsPattern("as gw-1 \\(" + level + ", c\\d, k5\\b"));
     }
   }
 

@@ -1,4 +1,4 @@
-package io.edgegw.uplink;
+package io.edgegw.testsupport;
 
 import com.hivemq.client.mqtt.MqttClient;
 import com.hivemq.client.mqtt.MqttClientSslConfig;
@@ -6,7 +6,6 @@ import com.hivemq.client.mqtt.MqttGlobalPublishFilter;
 import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5AsyncClient;
 import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
-import io.edgegw.testsupport.TestPki;
 import java.nio.file.Files;
 import java.security.KeyFactory;
 import java.security.KeyStore;
@@ -22,11 +21,11 @@ import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.TrustManagerFactory;
 
 /**
- * The "cloud application" of the uplink process tests: an MQTT 5 client of the TLS cloud broker
- * with its own certificate (from {@link TestPki}), subscribed at QoS 1, that keeps every message it
- * receives with its arrival time. With a persistent session it misses nothing across a broker
- * restart (what was queued for it arrives in a burst when it is back); with a clean session it sees
- * only what arrives while it is connected, at the time it is forwarded.
+ * A "cloud application" for process tests: an MQTT 5 client of the TLS cloud broker with its own
+ * certificate (from {@link TestPki}), subscribed at QoS 1, that keeps every message it receives
+ * with its arrival time. With a persistent session it misses nothing across a broker restart (what
+ * was queued for it arrives in a burst when it is back); with a clean session it sees only what
+ * arrives while it is connected, at the time it is forwarded.
  */
 public final class CloudApplication implements AutoCloseable {
 
