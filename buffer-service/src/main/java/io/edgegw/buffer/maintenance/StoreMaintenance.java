@@ -95,7 +95,8 @@ public final class StoreMaintenance {
     this.settings = settings;
     this.registry = registry;
     registry.gauge("buffer_store_bytes", storeBytes);
-    registry.gauge("buffer_store_quota_bytes", settings.quotaBytes());
+    // A gauge holds its object weakly: a boxed long would be collected and read NaN.
+    registry.gauge("buffer_store_quota_bytes", settings, Settings::quotaBytes);
   }
 
   /** Stored bytes measured by the last run. */
