@@ -89,6 +89,7 @@ public final class ComposeFile {
           Reason.MALFORMED, where + ": the top level must be a mapping with 'services'");
     }
     MappingNode servicesNode = null;
+    requireUniqueKeys(top, where);
     for (NodeTuple entry : top.getValue()) {
       if (scalar(entry.getKeyNode()).equals("services")) {
         if (!(entry.getValueNode() instanceof MappingNode m)) {
@@ -104,6 +105,7 @@ public final class ComposeFile {
     }
     List<Service> services = new ArrayList<>();
     Map<String, ScalarNode> imageNodes = new LinkedHashMap<>();
+    requireUniqueKeys(servicesNode, where);
     for (NodeTuple entry : servicesNode.getValue()) {
       String name = scalar(entry.getKeyNode());
       if (!(entry.getValueNode() instanceof MappingNode definition)) {
@@ -117,6 +119,7 @@ public final class ComposeFile {
                 + "' must be a mapping");
       }
       Optional<String> image = Optional.empty();
+      requireUniqueKeys(definition, where);
       for (NodeTuple field : definition.getValue()) {
         if (scalar(field.getKeyNode()).equals("image")) {
           if (!(field.getValueNode() instanceof ScalarNode value)) {
@@ -215,6 +218,23 @@ public final class ComposeFile {
       out.replace(start, end, edit.getValue());
     }
     return out.toString().getBytes(StandardCharsets.UTF_8);
+  }
+
+  /**
+   * Composing (unlike constructing) keeps duplicate keys; which one wins would differ between this
+   * check and podman-compose, so a duplicate is refused.
+   */
+  private static void requireUniqueKeys(MappingNode mapping, String where)
+      throws BundleRejectedException {
+    java.util.Set<String> keys = new java.util.HashSet<>();
+    for (NodeTuple entry : mapping.getValue()) {
+      String key = scalar(entry.getKeyNode());
+      if (!keys.add(key)) {
+        throw new BundleRejectedException(
+            Reason.MALFORMED,
+            where + " line " + line(entry.getKeyNode()) + ": duplicate key '" + key + "'");
+      }
+    }
   }
 
   private static String scalar(Node node) {

@@ -369,6 +369,28 @@ public final class RegistryClient {
   }
 
   /**
+   * The raw OCI or Docker manifest under a tag or digest, checked against the digest when the
+   * reference is one.
+   */
+  public byte[] pullManifest(String repository, String reference) throws IOException {
+    checkRepository(repository);
+    checkReference(reference);
+    byte[] body =
+        fetch(
+            request(manifestUri(repository, reference))
+                .GET()
+                .header("Accept", MANIFEST_ACCEPT)
+                .build(),
+            200,
+            MAX_MANIFEST_BYTES,
+            "pull manifest " + repository + " " + reference);
+    if (reference.startsWith("sha256:") && !Bundle.sha256(body).equals(reference)) {
+      throw new IOException(repository + " manifest " + reference + " does not match its digest");
+    }
+    return body;
+  }
+
+  /**
    * Downloads a blob, at most {@code limit} bytes, and checks it against its digest.
    *
    * @throws RegistryException 404 when the repository does not have it
