@@ -168,13 +168,31 @@ public final class ModbusTcpSimulator implements AutoCloseable {
    * @throws IllegalStateException if the port cannot be bound
    */
   public static ModbusTcpSimulator directAt(int port, int unitId, int tableSize) {
+    return directAt(InetAddress.getLoopbackAddress(), port, unitId, tableSize);
+  }
+
+  /**
+   * As {@link #directAt(int, int, int)}, on the given local address: the simulated plant's
+   * container binds all of its interfaces, so that the bridge's container reaches it.
+   *
+   * @throws IllegalStateException if the port cannot be bound
+   */
+  public static ModbusTcpSimulator directAt(
+      InetAddress address, int port, int unitId, int tableSize) {
     Map<Integer, UnitImage> units = new LinkedHashMap<>();
     units.put(unitId, new UnitImage(unitId, tableSize, new ReentrantLock()));
     try {
-      return new ModbusTcpSimulator(bindSlave(port, DIRECT_HANDLER_THREADS, units), null, units);
+      return new ModbusTcpSimulator(
+          bindSlave(address, port, DIRECT_HANDLER_THREADS, units), null, units);
     } catch (ModbusException e) {
       throw new IllegalStateException(
-          "cannot start a j2mod TCP slave on 127.0.0.1:" + port + ": " + e.getMessage(), e);
+          "cannot start a j2mod TCP slave on "
+              + address.getHostAddress()
+              + ":"
+              + port
+              + ": "
+              + e.getMessage(),
+          e);
     }
   }
 
@@ -320,7 +338,8 @@ public final class ModbusTcpSimulator implements AutoCloseable {
     ModbusException lastFailure = null;
     for (int attempt = 1; attempt <= BIND_ATTEMPTS; attempt++) {
       try {
-        return bindSlave(FreePorts.loopback(), handlerThreads, units);
+        return bindSlave(
+            InetAddress.getLoopbackAddress(), FreePorts.loopback(), handlerThreads, units);
       } catch (ModbusException e) {
         // Most likely another process took the free port before j2mod bound it.
         lastFailure = e;
@@ -334,11 +353,10 @@ public final class ModbusTcpSimulator implements AutoCloseable {
         lastFailure);
   }
 
-  private static ModbusSlave bindSlave(int port, int handlerThreads, Map<Integer, UnitImage> units)
+  private static ModbusSlave bindSlave(
+      InetAddress address, int port, int handlerThreads, Map<Integer, UnitImage> units)
       throws ModbusException {
-    ModbusSlave slave =
-        ModbusSlaveFactory.createTCPSlave(
-            InetAddress.getLoopbackAddress(), port, handlerThreads, false);
+    ModbusSlave slave = ModbusSlaveFactory.createTCPSlave(address, port, handlerThreads, false);
     try {
       for (UnitImage unit : units.values()) {
         slave.addProcessImage(unit.unitId(), unit.processImage());

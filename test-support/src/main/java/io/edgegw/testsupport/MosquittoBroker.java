@@ -449,6 +449,7 @@ public final class MosquittoBroker implements AutoCloseable {
     private final Set<String> users = new LinkedHashSet<>(List.of(DEFAULT_USER));
     private String acl;
     private Tls tls;
+    private Path passwordFile;
 
     private Builder() {}
 
@@ -478,6 +479,20 @@ public final class MosquittoBroker implements AutoCloseable {
         throw new IllegalArgumentException("ACL content must not be blank");
       }
       this.acl = content;
+      return this;
+    }
+
+    /**
+     * Uses this Mosquitto password file (hashed, as {@code mosquitto_passwd} writes it, e.g. the
+     * one gateway provisioning makes) instead of generated passwords. The caller knows the
+     * passwords: {@link MosquittoBroker#password()} and {@link MosquittoBroker#users()} know none.
+     * The file is copied; it is not combined with {@link #withUser(String)}.
+     */
+    public Builder passwordFile(Path file) {
+      if (!Files.isReadable(file)) {
+        throw new IllegalArgumentException("password file " + file + " is not readable");
+      }
+      this.passwordFile = file.toAbsolutePath();
       return this;
     }
 
@@ -533,10 +548,20 @@ public final class MosquittoBroker implements AutoCloseable {
         }
         Files.createDirectories(scratch.resolve("data"));
         Map<String, String> passwords = new LinkedHashMap<>();
-        for (String user : users) {
-          passwords.put(user, randomPassword());
+        if (passwordFile != null) {
+          if (users.size() > 1) {
+            throw new IllegalStateException(
+                "passwordFile(" + passwordFile + ") cannot be combined with withUser(...)");
+          }
+          Files.copy(passwordFile, scratch.resolve("passwd"));
+          Files.setPosixFilePermissions(
+              scratch.resolve("passwd"), PosixFilePermissions.fromString("rw-------"));
+        } else {
+          for (String user : users) {
+            passwords.put(user, randomPassword());
+          }
+          writePasswordFile(passwd, scratch.resolve("passwd"), passwords);
         }
-        writePasswordFile(passwd, scratch.resolve("passwd"), passwords);
         if (acl != null) {
           Files.writeString(scratch.resolve("acl"), acl.endsWith("\n") ? acl : acl + "\n");
         }

@@ -1,5 +1,7 @@
 package io.edgegw.testsupport;
 
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
@@ -19,17 +21,20 @@ import java.util.concurrent.TimeUnit;
  *       at HR 2, kW); serial number (string at HR 10).
  * </ul>
  *
- * The matching devices.yaml is {@code bin/plant-devices.yaml}. Runs until killed.
+ * The matching devices.yaml is {@code bin/plant-devices.yaml}. Runs until killed. Binds 127.0.0.1,
+ * or the address given second (the plant's container in the demo stack binds 0.0.0.0).
  */
 public final class SimulatedPlant {
   private SimulatedPlant() {}
 
-  /** Entry point: {@code [basePort]}, default 15020. */
-  public static void main(String[] args) throws InterruptedException {
+  /** Entry point: {@code [basePort [bindAddress]]}, default 15020 on 127.0.0.1. */
+  public static void main(String[] args) throws InterruptedException, UnknownHostException {
     int base = args.length > 0 ? Integer.parseInt(args[0]) : 15_020;
-    ModbusTcpSimulator boiler = ModbusTcpSimulator.directAt(base, 1, 100);
-    ModbusTcpSimulator tank = ModbusTcpSimulator.directAt(base + 1, 1, 100);
-    ModbusTcpSimulator meter = ModbusTcpSimulator.directAt(base + 2, 1, 100);
+    InetAddress bind =
+        args.length > 1 ? InetAddress.getByName(args[1]) : InetAddress.getLoopbackAddress();
+    ModbusTcpSimulator boiler = ModbusTcpSimulator.directAt(bind, base, 1, 100);
+    ModbusTcpSimulator tank = ModbusTcpSimulator.directAt(bind, base + 1, 1, 100);
+    ModbusTcpSimulator meter = ModbusTcpSimulator.directAt(bind, base + 2, 1, 100);
     boiler.setFloat32(RegisterTable.HOLDING, 10, 65f);
     boiler.setFloat32(RegisterTable.HOLDING, 0, 20f);
     tank.setCoil(0, true);
@@ -64,7 +69,9 @@ public final class SimulatedPlant {
         0,
         Duration.ofSeconds(1).toMillis(),
         TimeUnit.MILLISECONDS);
-    System.out.printf("simulated plant: boiler, tank, meter on 127.0.0.1:%d-%d%n", base, base + 2);
+    System.out.printf(
+        "simulated plant: boiler, tank, meter on %s:%d-%d%n",
+        bind.getHostAddress(), base, base + 2);
     new CountDownLatch(1).await();
   }
 }
