@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.edgegw.observability.PanelQueryRunner.Outcome;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -46,6 +48,7 @@ class DashboardQueriesProcessIT {
   static PrometheusServer prometheus;
   static Instant prometheusStart;
   static PanelQueryRunner runner;
+  static OtlpReceiver otlp;
   static List<Dashboard> dashboards;
 
   @BeforeAll
@@ -53,7 +56,8 @@ class DashboardQueriesProcessIT {
     observability = ObservabilityFiles.directory();
     dashboards = Dashboard.loadAll(observability.resolve("grafana/dashboards"));
     work = Files.createTempDirectory("observability-it");
-    stack = GatewayStack.start();
+    otlp = OtlpReceiver.start();
+    stack = GatewayStack.start(otlp.endpoint());
     node = NodeExporter.start(work);
     Map<String, String> targets = new java.util.LinkedHashMap<>(stack.targets());
     targets.put("node", node.target());
@@ -72,7 +76,7 @@ class DashboardQueriesProcessIT {
 
   @AfterAll
   static void stop() throws Exception {
-    for (AutoCloseable c : new AutoCloseable[] {prometheus, node, stack}) {
+    for (AutoCloseable c : new AutoCloseable[] {prometheus, node, stack, otlp}) {
       if (c != null) {
         c.close();
       }
@@ -185,5 +189,33 @@ class DashboardQueriesProcessIT {
     assertRows("Alarms", "Rule transitions and interlocks per second (B)")
         .anySatisfy(r -> assertThat(r).contains("\"ok\":\"true\""));
     assertThat(stack.tank.coil(0)).isFalse();
+  }
+
+  @Test
+  @Order(4)
+  void tracesGoOutOverOtlpOnlyFromTheServiceWhoseSdkIsSwitchedOn() throws Exception {
+    HttpResponse<String> series =
+        stack
+            .buffer
+            .http()
+            .send(
+                HttpRequest.newBuilder(stack.buffer.uri("/api/v1/series"))
+                    .header("Authorization", "Bearer " + stack.bufferToken())
+                    .build(),
+                HttpResponse.BodyHandlers.ofString());
+    assertThat(series.statusCode()).as(series.body()).isEqualTo(200);
+    await("buffer-service's span of GET /api/v1/series at the collector")
+        .atMost(Duration.ofSeconds(30))
+        .until(() ->
+            otlp.exports().stream()
+                .anyMatch(e -> e.mentions("buffer-service") && e.mentions("/api/v1/series")));
+    assertThat(otlp.exports())
+        .allSatisfy(e -> {
+          assertThat(e.path()).isEqualTo("/v1/traces");
+          assertThat(e.contentType()).isEqualTo("application/x-protobuf");
+        });
+    // bridge-service has the endpoint but not the switch: it handled the interlock's write
+    // command (test 3 saw the coil written) and exported nothing.
+    assertThat(otlp.exports()).noneMatch(e -> e.mentions("bridge-service"));
   }
 }

@@ -105,8 +105,13 @@ final class GatewayStack implements AutoCloseable {
         .formatted(tankPort, ventPort);
   }
 
-  /** Starts everything and waits until the four services are ready. */
-  static GatewayStack start() throws Exception {
+  /**
+   * Starts everything and waits until the four services are ready. buffer-service traces to {@code
+   * otlp} (OTLP over HTTP) with the operator's switches, the environment variables {@code
+   * QUARKUS_OTEL_SDK_DISABLED=false} and {@code QUARKUS_OTEL_EXPORTER_OTLP_TRACES_ENDPOINT}
+   * (docs/configuration.md); bridge-service is given the endpoint only, and must stay silent.
+   */
+  static GatewayStack start(String otlp) throws Exception {
     List<AutoCloseable> opened = new ArrayList<>();
     try {
       TestPki pki = add(opened, TestPki.create());
@@ -154,6 +159,10 @@ final class GatewayStack implements AutoCloseable {
                   .property("buffer.ingest.max-delay", "50ms")
                   .secret("QUARKUS_DATASOURCE_PASSWORD", pg.password())
                   .secret("BUFFER_BUS_PASSWORD", local.password("buffer"))
+                  .secret("QUARKUS_OTEL_SDK_DISABLED", "false")
+                  .secret("QUARKUS_OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", otlp)
+                  .secret("QUARKUS_OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "http/protobuf")
+                  .secret("QUARKUS_OTEL_BSP_SCHEDULE_DELAY", "200ms")
                   .clearEnvironmentPrefix("BUFFER_")
                   .build());
       writeToken(buffer.directory().resolve("api-token"));
@@ -168,6 +177,9 @@ final class GatewayStack implements AutoCloseable {
                   .property("bridge.retry.initial", "200ms")
                   .property("bridge.retry.max", "1s")
                   .secret("BRIDGE_BUS_PASSWORD", local.password("bridge"))
+                  .secret("QUARKUS_OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", otlp)
+                  .secret("QUARKUS_OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "http/protobuf")
+                  .secret("QUARKUS_OTEL_BSP_SCHEDULE_DELAY", "200ms")
                   .clearEnvironmentPrefix("BRIDGE_")
                   .start());
       // The rules start once the buffer is subscribed, so it stores their first alarm events
@@ -223,6 +235,11 @@ final class GatewayStack implements AutoCloseable {
     t.put("rules", "127.0.0.1:" + rules.port());
     t.put("uplink", "127.0.0.1:" + uplink.port());
     return t;
+  }
+
+  /** The API token of buffer-service's query API. */
+  String bufferToken() throws java.io.IOException {
+    return Files.readString(buffer.directory().resolve("api-token")).strip();
   }
 
   /** A connection to the edge store, as the Grafana datasource has. */
