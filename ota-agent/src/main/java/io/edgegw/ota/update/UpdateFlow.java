@@ -133,6 +133,23 @@ public final class UpdateFlow {
 
   private Outcome runDeploy(Request request, Progress progress)
       throws IOException, InterruptedException {
+    Optional<Journal> unfinished = store.journal();
+    if (unfinished.isPresent()) {
+      // A rollback that failed half-way left its journal; a new update on top would lose track
+      // of what runs. The agent's start retries the recovery.
+      Journal j = unfinished.get();
+      return failed(
+          request,
+          "UNFINISHED_UPDATE",
+          "the update "
+              + j.commandId()
+              + " to "
+              + j.target().version()
+              + " did not finish (step "
+              + j.step()
+              + "); restart the agent to recover it first; nothing changed",
+          Map.of());
+    }
     StateStore.Installed installed = store.installed();
     Path incoming = store.incoming(request.commandId());
     String ref = request.repository() + ":" + request.reference();

@@ -256,6 +256,21 @@ class UpdateFlowTest {
   }
 
   @Test
+  void noNewUpdateOnTopOfAnUnfinishedOne() throws Exception {
+    deploy("1.0.0");
+    InstalledBundle v2 = new InstalledBundle("2.0.0", "sha256:x", dir("2.0.0"), now.get(), "c-2");
+    store.writeJournal(
+        new Journal(
+            "c-2", "gw/v1/reply/c-2", v2, store.installed().current(), Journal.Step.ROLLING_BACK));
+    calls.clear();
+    UpdateFlow.Outcome o = deploy("3.0.0");
+    assertThat(o.ok()).isFalse();
+    assertThat(o.result()).containsEntry("code", "UNFINISHED_UPDATE");
+    assertThat(o.reason()).contains("c-2").contains("ROLLING_BACK");
+    assertThat(calls).isEmpty();
+  }
+
+  @Test
   void recoveryDropsAnUpdateCutBeforeApplying() throws Exception {
     InstalledBundle v2 = new InstalledBundle("2.0.0", "sha256:x", dir("2.0.0"), now.get(), "c-2");
     store.writeJournal(new Journal("c-2", "gw/v1/reply/c-2", v2, null, Journal.Step.PULLING));
