@@ -107,7 +107,7 @@ class OtaUpdateProcessIT {
             .property("ota.trust.keys", work.resolve("keys/release.pub").toString())
             .property("ota.stack.project", project)
             .property("ota.stack.containers-conf", containersConf.toString())
-            .property("ota.health-gate.window", "2s")
+            .property("ota.health-gate.window", "3s")
             .property("ota.health-gate.timeout", "20s")
             .property("ota.health-gate.interval", "250ms")
             .property("ota.health.interval", "1s")
@@ -125,19 +125,19 @@ class OtaUpdateProcessIT {
       agent.close();
     }
     if (project != null) {
-      // Whatever the agent left running: remove the test project's containers.
+      // Whatever the agent left running: the test project's containers, network and images.
       String ids =
           TestImages.podman(
               containersConf,
               List.of("ps", "-a", "-q", "--filter", "label=io.podman.compose.project=" + project));
       for (String id : ids.lines().filter(l -> !l.isBlank()).toList()) {
-        TestImages.podman(containersConf, List.of("rm", "-f", id.strip()));
+        bestEffort(List.of("rm", "-f", id.strip()));
       }
-      TestImages.podman(containersConf, List.of("network", "rm", "-f", project + "_default"));
+      bestEffort(List.of("network", "rm", "-f", project + "_default"));
     }
     for (String image : new String[] {image1, image2}) {
       if (image != null) {
-        TestImages.podman(containersConf, List.of("rmi", "-f", image));
+        bestEffort(List.of("rmi", "-f", image));
       }
     }
     if (bus != null) {
@@ -323,6 +323,14 @@ class OtaUpdateProcessIT {
   }
 
   // ---------------------------------------------------------------- helpers
+
+  private static void bestEffort(List<String> podmanArgs) {
+    try {
+      TestImages.podman(containersConf, podmanArgs);
+    } catch (Exception e) {
+      System.out.println("cleanup: " + e.getMessage());
+    }
+  }
 
   private static Bundle bundle(String version, String image, String root, BundleSigner by)
       throws Exception {
