@@ -10,6 +10,7 @@
 #                   missing) and a JRE jlinked from this host's JDK, for a host that cannot pull
 #                   public images; without it the Containerfiles' public bases are used
 #   --skip-package  use the existing target/quarkus-app of each service instead of `mvn package`
+#                   (and GW_PLANT_CLASSPATH or test-support/target/classpath.txt for the plant)
 #   --registry      also tag and push each image as HOST:PORT/edgegw/<name>:<version>
 # JAVA_HOME must be a JDK >= 21 (bin/gateway images selects one).
 set -euo pipefail
@@ -44,15 +45,17 @@ for s in "${SERVICES[@]}"; do
   [ -s "$s-service/target/quarkus-app/quarkus-run.jar" ] ||
     { echo "build-images.sh: $s-service/target/quarkus-app is missing; run without --skip-package" >&2; exit 1; }
 done
-# The simulator's classpath: test-support's jar and its runtime dependencies (from the local
-# Maven repository, as listed by dependency:build-classpath).
-if [ ! -s test-support/target/classpath.txt ] || ! ls test-support/target/test-support-*.jar >/dev/null 2>&1; then
+# The simulator's classpath: test-support's jar and its runtime dependencies, from
+# GW_PLANT_CLASSPATH (a class path, as a test passes its own) or from the local Maven repository as
+# dependency:build-classpath listed them.
+plant_cp=${GW_PLANT_CLASSPATH:-$(cat test-support/target/classpath.txt 2>/dev/null || true)}
+if [ -z "$plant_cp" ] || ! ls test-support/target/test-support-*.jar >/dev/null 2>&1; then
   echo "build-images.sh: test-support is not packaged; run without --skip-package" >&2
   exit 1
 fi
 rm -rf test-support/target/container
 mkdir -p test-support/target/container/lib
-tr ':' '\n' <test-support/target/classpath.txt | grep '\.jar$' |
+tr ':' '\n' <<<"$plant_cp" | grep '\.jar$' | grep -v '/test-support-[^/]*\.jar$' |
   xargs -r cp -t test-support/target/container/lib
 
 base_args=()

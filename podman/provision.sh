@@ -8,15 +8,18 @@
 #                  name "cloud") and this gateway's certificate signed from its CSR
 #
 # Generated once and kept on every later run (the script is idempotent):
-#   bus-<user>.password      broker password of bridge, buffer, rules, uplink, operator, health
+#   bus-<user>.password      broker password of bridge, buffer, rules, uplink, ota (the host's
+#                            ota-agent), operator, health
 #   db-admin.password        database superuser; db-buffer.password, db-uplink.password: roles
 #   buffer-api-token         bearer token of the buffer's query API
+#   ota-web-token            login token of the ota-agent's management page
 #   uplink.key, uplink.csr   the uplink's EC P-256 key (PKCS#8) and its certificate request, for the
 #                            cloud's CA to sign into uplink.crt
 # Derived from those on every run:
 #   mosquitto.passwd, mosquitto.acl   the broker's hashed password file and per-service ACL
 #   mosquitto-health                  mosquitto_sub options of the broker's health check
 #   <service>.properties              each service's passwords, read with quarkus.config.locations
+#                                     (ota-agent.properties: the host's agent, owned by root)
 #
 # Every file is mode 0600 in a 0700 directory and, when run as root, owned by the user of the
 # container that reads it (services 10001, mosquitto 1883, postgres 999; GW_DB_UID overrides the
@@ -43,7 +46,7 @@ for tool in openssl mosquitto_passwd; do
 done
 
 SERVICE_UID=10001 MOSQUITTO_UID=1883 DB_UID=${GW_DB_UID:-999}
-BUS_USERS=(bridge buffer rules uplink operator health)
+BUS_USERS=(bridge buffer rules uplink ota operator health)
 
 mkdir -p "$dir"
 chmod 700 "$dir"
@@ -77,6 +80,7 @@ fi
 for user in "${BUS_USERS[@]}"; do keep_or_make "bus-$user.password"; done
 for role in admin buffer uplink; do keep_or_make "db-$role.password"; done
 keep_or_make buffer-api-token
+keep_or_make ota-web-token
 
 # --- the uplink's key and CSR -------------------------------------------------------------------
 if [ ! -s uplink.key ]; then
@@ -123,6 +127,15 @@ user uplink
 topic write gw/v1/cmd/#
 topic read gw/v1/reply/#
 topic readwrite gw/v1/status/uplink
+# ota: the host's ota-agent; reads every status for the health gate and its commands, publishes
+# the gateway's health aggregate, its own status and its replies.
+user ota
+topic read gw/v1/status/#
+topic write gw/v1/status/ota
+topic write gw/v1/status/gateway
+topic read gw/v1/cmd/ota/#
+topic write gw/v1/reply/#
+topic write gw/v1/dlq/ota
 # operator: watches the bus and may send commands.
 user operator
 topic read gw/v1/#
@@ -140,6 +153,7 @@ printf 'buffer.bus.password=%s\nquarkus.datasource.password=%s\n' \
 printf 'rules.bus.password=%s\n' "$(cat bus-rules.password)" >rules.properties
 printf 'uplink.gateway-id=%s\nuplink.bus.password=%s\nquarkus.datasource.password=%s\n' \
   "$gateway_id" "$(cat bus-uplink.password)" "$(cat db-uplink.password)" >uplink.properties
+printf 'ota.bus.password=%s\n' "$(cat bus-ota.password)" >ota-agent.properties
 
 # --- the demo's cloud stand-in ------------------------------------------------------------------
 if $demo_cloud; then

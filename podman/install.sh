@@ -1,0 +1,141 @@
+#!/usr/bin/env bash
+# Installs an edgegw gateway on a Debian 12 host (root), from this checkout or an unpacked release:
+#
+#   podman/install.sh --gateway-id ID --cloud-host HOST [--cloud-port 8883]
+#                     [--ot-iface IF --it-iface IF] [--jumphost ADDRESS] [--no-start]
+#
+# What it does, each step idempotent (docs/security.md maps them to the security checklist):
+#   1. installs podman, podman-compose, netavark, aardvark-dns, mosquitto (for mosquitto_passwd),
+#      openssl and nftables from Debian's packages;
+#   2. copies the stack to /opt/edgegw (compose/gateway.yaml and its files) and the podman settings
+#      to /etc/edgegw/containers.conf; writes /etc/edgegw/gateway.env once;
+#   3. first-boot provisioning into /etc/edgegw/secrets (podman/provision.sh: kept if present);
+#   4. host hardening: OT/IT forwarding drop rules (--ot-iface/--it-iface), sysctl, SSH keys only and
+#      from the jumphost only (--jumphost), vendor default services disabled, a LUKS check;
+#   5. installs and enables the systemd units of the stack and the ota-agent, and starts the stack
+#      unless --no-start.
+# Afterwards podman/check-host.sh reports each checklist item that can be checked at run time.
+set -euo pipefail
+SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+PREFIX=/opt/edgegw ETC=/etc/edgegw
+
+usage() { sed -n '2,18p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+gateway_id="" cloud_host="" cloud_port=8883 ot_iface="" it_iface="" jumphost="" start=true
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --gateway-id) gateway_id=${2:?}; shift ;;
+    --cloud-host) cloud_host=${2:?}; shift ;;
+    --cloud-port) cloud_port=${2:?}; shift ;;
+    --ot-iface) ot_iface=${2:?}; shift ;;
+    --it-iface) it_iface=${2:?}; shift ;;
+    --jumphost) jumphost=${2:?}; shift ;;
+    --no-start) start=false ;;
+    *) echo "install.sh: unknown option '$1'" >&2; usage ;;
+  esac
+  shift
+done
+[ "$(id -u)" -eq 0 ] || { echo "install.sh: run as root" >&2; exit 1; }
+[ -n "$gateway_id" ] && [ -n "$cloud_host" ] || { echo "install.sh: --gateway-id and --cloud-host are required" >&2; usage; }
+step() { echo "==> $*" >&2; }
+warn() { echo "WARNING: $*" >&2; }
+
+step "1. Debian packages"
+# shellcheck source=bin/lib.sh
+source "$SRC/bin/lib.sh"
+need_debs podman podman-compose netavark aardvark-dns mosquitto openssl nftables
+
+step "2. the stack in $PREFIX, settings in $ETC"
+install -d -m 755 "$PREFIX/compose/db" "$PREFIX/podman" "$PREFIX/docs"
+install -m 644 "$SRC/compose/gateway.yaml" "$SRC/compose/mosquitto.conf" "$PREFIX/compose/"
+install -m 755 "$SRC/compose/db/10-roles.sh" "$PREFIX/compose/db/"
+install -m 755 "$SRC/podman/provision.sh" "$SRC/podman/check-host.sh" "$PREFIX/podman/"
+install -m 644 "$SRC/docs/security.md" "$PREFIX/docs/"
+# The ota-agent runs on the host, on a JDK >= 21 (bin/lib.sh select_jdk) with the services' options.
+select_jdk
+ln -sfn "$JAVA_HOME" "$PREFIX/jdk"
+install -m 644 "$SRC/bin/jvm-options" "$PREFIX/jvm-options"
+if [ -s "$SRC/ota-agent/target/quarkus-app/quarkus-run.jar" ]; then
+  rm -rf "$PREFIX/ota-agent" && cp -r "$SRC/ota-agent/target/quarkus-app" "$PREFIX/ota-agent"
+else
+  warn "ota-agent is not packaged (mvn package -pl ota-agent -am); its unit will not start"
+fi
+install -d -m 755 "$ETC"
+install -m 644 "$SRC/podman/containers.conf" "$ETC/containers.conf"
+if [ ! -f "$ETC/gateway.env" ]; then
+  cat >"$ETC/gateway.env" <<ENV
+# Settings of the edgegw stack (compose/gateway.yaml); read by edgegw-stack.service.
+GW_SECRETS=$ETC/secrets
+GW_CONFIG=$ETC
+GW_CLOUD_HOST=$cloud_host
+GW_CLOUD_PORT=$cloud_port
+GW_MGMT_ADDRESS=127.0.0.1
+GW_OT_IFACE=$ot_iface
+GW_IT_IFACE=$it_iface
+GW_JUMPHOST=$jumphost
+ENV
+  chmod 644 "$ETC/gateway.env"
+fi
+for f in devices.yaml rules.yaml; do
+  if [ ! -f "$ETC/$f" ]; then
+    example=$SRC/bridge-service/src/main/resources/devices-example.yaml
+    [ "$f" = rules.yaml ] && example=$SRC/rules-service/src/main/resources/rules-example.yaml
+    install -m 644 "$example" "$ETC/$f"
+    warn "$ETC/$f is an example; describe the plant's devices and rules there (docs/configuration.md)"
+  fi
+done
+
+step "3. first-boot provisioning ($ETC/secrets)"
+"$SRC/podman/provision.sh" --gateway-id "$gateway_id" "$ETC/secrets"
+[ -s "$ETC/secrets/uplink.crt" ] && [ -s "$ETC/secrets/cloud-ca.crt" ] ||
+  warn "have the cloud's CA sign $ETC/secrets/uplink.csr; put the certificate in uplink.crt and the CA in cloud-ca.crt (mode 0600, owner 10001)"
+
+step "4. host hardening"
+install -m 644 "$SRC/podman/systemd/99-edgegw.conf" /etc/sysctl.d/99-edgegw.conf
+sysctl -q --system >/dev/null 2>&1 || warn "sysctl --system failed (in a container?)"
+if [ -n "$ot_iface" ] && [ -n "$it_iface" ]; then
+  sed "s/@OT_IFACE@/$ot_iface/g; s/@IT_IFACE@/$it_iface/g" "$SRC/podman/systemd/edgegw-segmentation.nft" \
+    >"$ETC/segmentation.nft"
+  install -m 644 "$SRC/podman/systemd/edgegw-segmentation.service" /etc/systemd/system/
+else
+  warn "no --ot-iface/--it-iface: forwarding between the OT and IT interfaces is not blocked"
+fi
+if [ -n "$jumphost" ]; then
+  install -d /etc/ssh/sshd_config.d
+  sed "s/@JUMPHOST@/$jumphost/g" "$SRC/podman/systemd/sshd-edgegw.conf" >/etc/ssh/sshd_config.d/50-edgegw.conf
+  if command -v sshd >/dev/null && ! sshd -t; then
+    rm /etc/ssh/sshd_config.d/50-edgegw.conf
+    echo "install.sh: sshd refused the jumphost settings; left unchanged" >&2
+    exit 1
+  fi
+else
+  warn "no --jumphost: SSH is not restricted to keys from a jumphost"
+fi
+# Vendor default services a gateway does not need: stopped and disabled where present.
+for unit in avahi-daemon.service avahi-daemon.socket cups.service cups.socket cups-browsed.service \
+  bluetooth.service ModemManager.service rpcbind.service rpcbind.socket telnet.socket \
+  inetd.service nfs-server.service smbd.service nmbd.service snmpd.service exim4.service; do
+  if systemctl list-unit-files "$unit" >/dev/null 2>&1 && systemctl cat "$unit" >/dev/null 2>&1; then
+    systemctl disable --now "$unit" >/dev/null 2>&1 && echo "disabled $unit" >&2
+  fi
+done
+# LUKS is set up when the OS is installed (the data partition cannot be encrypted in place here);
+# the installer checks it and says so.
+if ! lsblk -rno TYPE "$(findmnt -no SOURCE /var/lib/containers 2>/dev/null || findmnt -no SOURCE /)" 2>/dev/null |
+  grep -q crypt && ! lsblk -rso TYPE "$(findmnt -no SOURCE /)" 2>/dev/null | grep -q crypt; then
+  warn "the container and secrets storage is not on a LUKS (dm-crypt) device; see docs/security.md"
+fi
+
+step "5. systemd units"
+install -m 644 "$SRC/podman/systemd/edgegw-stack.service" "$SRC/podman/systemd/edgegw-ota-agent.service" \
+  /etc/systemd/system/
+if [ -d /run/systemd/system ]; then
+  systemctl daemon-reload
+  units=(edgegw-stack.service edgegw-ota-agent.service)
+  [ -f /etc/systemd/system/edgegw-segmentation.service ] && units=(edgegw-segmentation.service "${units[@]}")
+  systemctl enable "${units[@]}"
+  [ -n "$jumphost" ] && systemctl reload ssh 2>/dev/null || true
+  if $start; then systemctl start "${units[@]}"; fi
+else
+  warn "systemd is not running here: units installed, not enabled"
+fi
+echo "Installed. Check the host with: $PREFIX/podman/check-host.sh" >&2
