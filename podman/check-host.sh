@@ -9,7 +9,9 @@ PROJECT=${2:-edgegw}
 ENV_FILE=${GW_ENV_FILE:-/etc/edgegw/gateway.env}
 # shellcheck disable=SC1090
 [ -r "$ENV_FILE" ] && . "$ENV_FILE"
-export CONTAINERS_CONF=${CONTAINERS_CONF:-/etc/edgegw/containers.conf}
+# The installed podman settings, or this checkout's.
+[ -z "${CONTAINERS_CONF:-}" ] && [ -f /etc/edgegw/containers.conf ] && CONTAINERS_CONF=/etc/edgegw/containers.conf
+export CONTAINERS_CONF=${CONTAINERS_CONF:-$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/containers.conf}
 failed=0
 pass() { printf 'PASS  %-28s %s\n' "$1" "$2"; }
 fail() { printf 'FAIL  %-28s %s\n' "$1" "$2"; failed=1; }
@@ -87,7 +89,8 @@ fi
 
 # Local broker: no anonymous access.
 if command -v mosquitto_sub >/dev/null && [ -n "$(podman ps -q --filter "name=${PROJECT}_mosquitto" 2>/dev/null)" ]; then
-  if timeout 5 mosquitto_sub -h 127.0.0.1 -p "${GW_BUS_PORT:-1883}" -t 'gw/v1/#' -C 1 -W 2 2>&1 | grep -qi "not authori"; then
+  answer=$(timeout 5 mosquitto_sub -h 127.0.0.1 -p "${GW_BUS_PORT:-1883}" -t 'gw/v1/#' -C 1 -W 2 2>&1)
+  if grep -qi "not authori" <<<"$answer"; then
     pass "bus: no anonymous" "anonymous connect refused"
   else
     fail "bus: no anonymous" "anonymous connect was not refused"

@@ -46,6 +46,8 @@ class BusAclIT {
           "gw/v1/event/alarm",
           "gw/v1/cmd/bridge/write",
           "gw/v1/cmd/rules/ack",
+          "gw/v1/cmd/ota/restart",
+          "gw/v1/status/gateway",
           "gw/v1/reply/c1",
           "gw/v1/dlq/bridge",
           "gw/v1/dlq/buffer");
@@ -69,9 +71,15 @@ class BusAclIT {
               "gw/v1/cmd/bridge/write",
               "gw/v1/reply/c1"),
           "uplink",
-          Set.of("gw/v1/cmd/bridge/write", "gw/v1/cmd/rules/ack", "gw/v1/status/uplink"),
+          Set.of(
+              "gw/v1/cmd/bridge/write",
+              "gw/v1/cmd/rules/ack",
+              "gw/v1/cmd/ota/restart",
+              "gw/v1/status/uplink"),
+          "ota",
+          Set.of("gw/v1/status/gateway", "gw/v1/reply/c1"),
           "operator",
-          Set.of("gw/v1/cmd/bridge/write", "gw/v1/cmd/rules/ack"),
+          Set.of("gw/v1/cmd/bridge/write", "gw/v1/cmd/rules/ack", "gw/v1/cmd/ota/restart"),
           "health",
           Set.of());
 
@@ -91,6 +99,14 @@ class BusAclIT {
               "gw/v1/reply/c1"),
           "uplink",
           Set.of("gw/v1/status/uplink", "gw/v1/reply/c1"),
+          "ota",
+          Set.of(
+              "gw/v1/status/bridge",
+              "gw/v1/status/buffer",
+              "gw/v1/status/rules",
+              "gw/v1/status/uplink",
+              "gw/v1/status/gateway",
+              "gw/v1/cmd/ota/restart"),
           "operator",
           new TreeSet<>(PROBES));
 
@@ -106,6 +122,7 @@ class BusAclIT {
           "buffer", List.of("bridge", "gw/v1/telemetry/marker"),
           "rules", List.of("operator", "gw/v1/cmd/rules/marker"),
           "uplink", List.of("bridge", "gw/v1/reply/marker"),
+          "ota", List.of("operator", "gw/v1/cmd/ota/marker"),
           "operator", List.of("operator", "gw/v1/cmd/operator/marker"));
 
   @TempDir Path temp;

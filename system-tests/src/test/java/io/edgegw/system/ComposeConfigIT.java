@@ -61,7 +61,8 @@ class ComposeConfigIT {
         .containsExactlyInAnyOrder("mosquitto", "db", "bridge", "buffer", "rules", "uplink");
 
     Map<String, Object> networks = map(config.get("networks"));
-    assertThat(networks).containsOnlyKeys("ot", "bus", "it");
+    assertThat(networks).containsOnlyKeys("ot", "bus", "it", "mgmt");
+    assertThat(byNetwork.get("mgmt")).containsExactly("mosquitto");
     assertThat(map(networks.get("bus"))).containsEntry("internal", true);
     assertThat(networks.get("ot"))
         .satisfiesAnyOf(
@@ -156,7 +157,7 @@ class ComposeConfigIT {
             published.add(name);
           }
         });
-    assertThat(published).containsExactly("bridge", "buffer", "cloud", "uplink");
+    assertThat(published).containsExactly("bridge", "buffer", "cloud", "mosquitto", "uplink");
   }
 
   private Map<String, Object> render(String... files) {

@@ -39,12 +39,14 @@ class ProvisioningIT {
           "bus-buffer.password",
           "bus-rules.password",
           "bus-uplink.password",
+          "bus-ota.password",
           "bus-operator.password",
           "bus-health.password",
           "db-admin.password",
           "db-buffer.password",
           "db-uplink.password",
           "buffer-api-token",
+          "ota-web-token",
           "uplink.key",
           "uplink.csr",
           "uplink.crt",
@@ -61,6 +63,7 @@ class ProvisioningIT {
           "buffer.properties",
           "rules.properties",
           "uplink.properties",
+          "ota-agent.properties",
           "cloud-ca.crt");
 
   @TempDir Path temp;
@@ -79,13 +82,13 @@ class ProvisioningIT {
     // Passwords and the token: long, random, each different.
     List<String> passwords = new ArrayList<>();
     for (String file : GENERATED) {
-      if (file.endsWith(".password") || file.equals("buffer-api-token")) {
+      if (file.endsWith(".password") || file.endsWith("-token")) {
         String value = new String(made.get(file), StandardCharsets.UTF_8);
         assertThat(value).as(file).matches("[A-Za-z0-9]{32}");
         passwords.add(value);
       }
     }
-    assertThat(passwords).doesNotHaveDuplicates().hasSize(10);
+    assertThat(passwords).doesNotHaveDuplicates().hasSize(12);
 
     // Each service's settings carry its own passwords.
     assertThat(secrets.resolve("bridge.properties"))
@@ -176,7 +179,7 @@ class ProvisioningIT {
             assertThat(output).doesNotContain(line);
           }
         }
-      } else if (file.endsWith(".password") || file.equals("buffer-api-token")) {
+      } else if (file.endsWith(".password") || file.endsWith("-token")) {
         assertThat(output).as("output of " + run.command()).doesNotContain(text(secrets, file));
       }
     }
