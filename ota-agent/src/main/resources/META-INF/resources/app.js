@@ -61,6 +61,12 @@ async function refresh() {
     ? o.installed.version + " (" + o.installed.digest + "), installed " +
       new Date(o.installed.installedAt).toISOString()
     : "none";
+  const a = o.activity || {};
+  $("activity").textContent = a.step
+    ? "Working on " + a.command + ": " + a.step
+    : a.lastCommand
+      ? "Idle; last command " + a.lastCommand + (a.lastOk === false ? " failed" : " done")
+      : "Idle";
   fill("history", (o.history || []).map((b) =>
     [b.version, b.digest, new Date(b.installedAt).toISOString()]));
   $("export").href = o.exportUrl;

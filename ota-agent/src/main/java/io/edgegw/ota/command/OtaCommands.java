@@ -150,12 +150,14 @@ public final class OtaCommands {
 
   private void restart(Command c, String service) {
     activity.accept(Map.of("command", c.id(), "step", "restarting"));
+    boolean ok = false;
     try {
       if (service.isEmpty()) {
         stack.restartAll();
       } else {
         stack.restart(service);
       }
+      ok = true;
       LOG.infof("restarted %s on command %s", service.isEmpty() ? "the stack" : service, c.id());
       reply.accept(
           c.replyTo(),
@@ -164,11 +166,12 @@ public final class OtaCommands {
               clock.millis(),
               Map.of("restarted", service.isEmpty() ? "stack" : service, "final", true)));
     } catch (IOException e) {
+      LOG.warnf("restart on command %s failed: %s", c.id(), e.getMessage());
       reply.accept(
           c.replyTo(),
           CommandResult.failed(c.id(), clock.millis(), "restart failed: " + e.getMessage()));
     } finally {
-      activity.accept(Map.of("idle", true, "lastCommand", c.id()));
+      activity.accept(Map.of("idle", true, "lastCommand", c.id(), "lastOk", ok));
     }
   }
 

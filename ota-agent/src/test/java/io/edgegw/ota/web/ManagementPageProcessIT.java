@@ -143,5 +143,8 @@ class ManagementPageProcessIT {
     // No stack runs in this test: podman answers that there is no such container.
     assertThat(reply.ok()).isFalse();
     assertThat(reply.reason()).contains("no container of service 'web'");
+    wait.until(
+        ExpectedConditions.textToBePresentInElementLocated(
+            By.id("activity"), "last command " + id + " failed"));
   }
 }
