@@ -2,6 +2,8 @@ package io.edgegw.gwctl;
 
 import io.edgegw.bundle.BundleRejectedException;
 import io.edgegw.bundle.RegistryUnavailableException;
+import io.edgegw.gwctl.fleet.FleetCommands;
+import io.edgegw.gwctl.fleet.FleetUnavailableException;
 import java.io.PrintWriter;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -21,7 +23,14 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = Gwctl.Version.class,
     description = "Operator CLI of the edge gateway: keys, signed bundles, fleet commands.",
-    subcommands = {KeysCommand.class, BundleCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {
+      KeysCommand.class,
+      BundleCommand.class,
+      FleetCommands.Deploy.class,
+      FleetCommands.Restart.class,
+      FleetCommands.Status.class,
+      CommandLine.HelpCommand.class
+    })
 public final class Gwctl {
 
   /** Success. */
@@ -70,10 +79,10 @@ public final class Gwctl {
     if (e instanceof BundleRejectedException) {
       return REJECTED;
     }
-    if (e instanceof RegistryUnavailableException || e instanceof UnavailableException) {
+    if (e instanceof RegistryUnavailableException || e instanceof FleetUnavailableException) {
       return UNAVAILABLE;
     }
-    if (e instanceof FleetFailedException) {
+    if (e instanceof FleetCommands.FleetFailedException) {
       return FLEET_FAILED;
     }
     return FAILED;
@@ -100,24 +109,6 @@ public final class Gwctl {
     public String[] getVersion() {
       String version = Gwctl.class.getPackage().getImplementationVersion();
       return new String[] {"gwctl " + (version == null ? "development" : version)};
-    }
-  }
-
-  /** The broker or another service could not be reached. */
-  static final class UnavailableException extends RuntimeException {
-    private static final long serialVersionUID = 1L;
-
-    UnavailableException(String message, Throwable cause) {
-      super(message, cause);
-    }
-  }
-
-  /** A fleet operation finished with failures (after printing its summary). */
-  static final class FleetFailedException extends RuntimeException {
-    private static final long serialVersionUID = 1L;
-
-    FleetFailedException(String message) {
-      super(message);
     }
   }
 }
