@@ -19,6 +19,8 @@ import java.time.Instant;
 import java.time.InstantSource;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
@@ -95,7 +97,10 @@ final class DeliveryLoop implements Runnable {
   private Instant lastBacklog = Instant.MIN;
   private LinkState.Mode lastMode;
   private Duration countSpacing;
-  private boolean summarize = true;
+  private boolean counting;
+  private volatile boolean summarize = true;
+  private final ExecutorService counter =
+      Executors.newSingleThreadExecutor(Thread.ofPlatform().name("uplink-backlog").daemon().factory());
 
   DeliveryLoop(
       CloudSession cloud,
@@ -143,6 +148,7 @@ final class DeliveryLoop implements Runnable {
   /** Ends the loop after the step it is in. */
   void stop() {
     running = false;
+    counter.shutdownNow();
     inbox.add(loop -> {});
   }
 
@@ -193,7 +199,7 @@ final class DeliveryLoop implements Runnable {
       }
       nextPoll = now.plus(pollInterval);
     }
-    if (!now.isBefore(nextBacklog)) {
+    if (!counting && !now.isBefore(nextBacklog)) {
       countBacklog(now);
     }
     if (started) {
@@ -211,7 +217,9 @@ final class DeliveryLoop implements Runnable {
     }
     report(now);
     Instant after = clock.instant();
-    return min(min(wait, Duration.between(after, nextPoll)), Duration.between(after, nextBacklog));
+    Duration untilPoll = min(wait, Duration.between(after, nextPoll));
+    // While a count runs, its result wakes the loop.
+    return counting ? untilPoll : min(untilPoll, Duration.between(after, nextBacklog));
   }
 
   /**
@@ -220,25 +228,40 @@ final class DeliveryLoop implements Runnable {
    * carries a steady flow of new data reaches ONLINE once the outage's backlog is through. While
    * they do not run, it is every unacknowledged row.
    *
-   * <p>The count reads every page of the backlog, so a large one is spaced out by what it costs: at
-   * most one twentieth of the loop's time goes to counting, however large the backlog.
+   * <p>The count reads every page of the backlog, so it runs on its own thread, one at a time,
+   * and never holds up delivery (a 3-million-row count takes seconds, and the live lane must not
+   * wait for it). A large backlog is counted again no sooner than twenty times what its count took.
    */
-  private void countBacklog(Instant now) throws SQLException {
-    summarizeOutbox();
-    long began = System.nanoTime();
-    OutboxPosition from = ledger.positions().get(Lane.BACKFILL);
-    OutboxReader.Backlog backlog =
-        reader.backlog(
-            consumer,
-            from == null ? 0 : from.completeThrough(),
-            started ? delivery.backfillEnd() : Long.MAX_VALUE);
-    link.backlog(backlog.rows(), backlog.oldest());
-    Duration cost = Duration.ofNanos((System.nanoTime() - began) * COUNT_COST_FACTOR);
-    countSpacing =
-        backlog.rows() >= LARGE_BACKLOG && cost.compareTo(pollInterval) > 0 ? cost : pollInterval;
-    lastBacklog = now;
+  private void countBacklog(Instant now) {
+    counting = true;
+    long through = started ? delivery.backfillEnd() : Long.MAX_VALUE;
+    counter.execute(() -> {
+      try {
+        summarizeOutbox();
+        long began = System.nanoTime();
+        OutboxPosition from = ledger.positions().get(Lane.BACKFILL);
+        OutboxReader.Backlog backlog =
+            reader.backlog(consumer, from == null ? 0 : from.completeThrough(), through);
+        Duration took = Duration.ofNanos(System.nanoTime() - began);
+        inbox.add(loop -> loop.onBacklog(now, backlog, took));
+      } catch (SQLException | RuntimeException e) {
+        LOG.warnf("counting the backlog failed (%s); it is counted again later", e.getMessage());
+        inbox.add(loop -> loop.onBacklog(now, null, DB_RETRY));
+      }
+    });
+  }
+
+  private void onBacklog(Instant countedAt, OutboxReader.Backlog backlog, Duration took) {
+    counting = false;
+    if (backlog != null) {
+      link.backlog(backlog.rows(), backlog.oldest());
+    }
+    Duration cost = took.multipliedBy(COUNT_COST_FACTOR);
+    boolean large = backlog == null || backlog.rows() >= LARGE_BACKLOG;
+    countSpacing = large && cost.compareTo(pollInterval) > 0 ? cost : pollInterval;
+    lastBacklog = countedAt;
     nextBacklog =
-        now.plus(countSpacing.compareTo(statusInterval) > 0 ? countSpacing : statusInterval);
+        countedAt.plus(countSpacing.compareTo(statusInterval) > 0 ? countSpacing : statusInterval);
   }
 
   /** See {@link OutboxReader#summarize()}; a store without the function is counted unsummarized. */
