@@ -47,6 +47,12 @@ public final class BundleSigner {
     return signUnchecked(bundle);
   }
 
+  /** The artifact with its signature attached (any previous one is replaced). */
+  public SignedArtifact sign(SignedArtifact artifact) {
+    String digest = artifact.digest();
+    return artifact.withSignature(new SignatureEnvelope(keyId, digest, rawSign(digest)).toJson());
+  }
+
   /** Signs without the pinning check: only for tests that need a signed hostile bundle. */
   Bundle signUnchecked(Bundle bundle) {
     String digest = bundle.digest();

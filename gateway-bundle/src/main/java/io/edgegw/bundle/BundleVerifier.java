@@ -49,46 +49,11 @@ public final class BundleVerifier {
    * @throws BundleRejectedException with the first reason it may not
    */
   public Bundle verify(Bundle bundle) throws BundleRejectedException {
-    byte[] signatureFile =
-        bundle
-            .signature()
-            .orElseThrow(() ->
-                new BundleRejectedException(
-                    Reason.UNSIGNED,
-                    "bundle " + bundle.manifest().version() + " has no " + Bundle.SIGNATURE));
-    SignatureEnvelope envelope = SignatureEnvelope.parse(signatureFile);
-    PublicKey key = anchors.get(envelope.keyId());
-    if (key == null) {
-      throw new BundleRejectedException(
-          Reason.UNTRUSTED_KEY,
-          Bundle.SIGNATURE
-              + ": signed by key "
-              + envelope.keyId()
-              + ", which is not one of the "
-              + anchors.size()
-              + " trust anchors");
-    }
-    String digest = bundle.digest();
-    if (!envelope.digest().equals(digest)) {
-      throw new BundleRejectedException(
-          Reason.TAMPERED,
-          Bundle.MANIFEST
-              + " or "
-              + Bundle.COMPOSE
-              + " changed after signing: signed digest "
-              + envelope.digest()
-              + ", content digest "
-              + digest);
-    }
-    if (!signatureHolds(key, digest, envelope.signature())) {
-      throw new BundleRejectedException(
-          Reason.BAD_SIGNATURE,
-          Bundle.SIGNATURE
-              + ": the signature does not verify with key "
-              + envelope.keyId()
-              + " over "
-              + digest);
-    }
+    checkSignature(
+        bundle.signature(),
+        bundle.digest(),
+        "bundle " + bundle.manifest().version(),
+        Bundle.MANIFEST + " or " + Bundle.COMPOSE);
     ComposeFile compose = bundle.composeFile();
     compose.requirePinned(Bundle.COMPOSE);
     List<String> composeServices = compose.serviceNames();
@@ -107,6 +72,61 @@ public final class BundleVerifier {
       }
     }
     return bundle;
+  }
+
+  /**
+   * Returns {@code artifact} when it is signed by a trust anchor and unchanged since signing.
+   *
+   * @throws BundleRejectedException UNSIGNED, MALFORMED, UNTRUSTED_KEY, TAMPERED or BAD_SIGNATURE
+   */
+  public SignedArtifact verify(SignedArtifact artifact) throws BundleRejectedException {
+    checkSignature(
+        artifact.signature(), artifact.digest(), "artifact " + artifact.name(), artifact.name());
+    return artifact;
+  }
+
+  private void checkSignature(
+      java.util.Optional<byte[]> signatureFile, String digest, String what, String content)
+      throws BundleRejectedException {
+    if (signatureFile.isEmpty()) {
+      throw new BundleRejectedException(Reason.UNSIGNED, what + " has no " + Bundle.SIGNATURE);
+    }
+    SignatureEnvelope envelope = SignatureEnvelope.parse(signatureFile.get());
+    PublicKey key = anchors.get(envelope.keyId());
+    if (key == null) {
+      throw new BundleRejectedException(
+          Reason.UNTRUSTED_KEY,
+          what
+              + ": "
+              + Bundle.SIGNATURE
+              + " is by key "
+              + envelope.keyId()
+              + ", which is not one of the "
+              + anchors.size()
+              + " trust anchors");
+    }
+    if (!envelope.digest().equals(digest)) {
+      throw new BundleRejectedException(
+          Reason.TAMPERED,
+          what
+              + ": "
+              + content
+              + " changed after signing: signed digest "
+              + envelope.digest()
+              + ", content digest "
+              + digest);
+    }
+    if (!signatureHolds(key, digest, envelope.signature())) {
+      throw new BundleRejectedException(
+          Reason.BAD_SIGNATURE,
+          what
+              + ": "
+              + Bundle.SIGNATURE
+              + " does not verify with key "
+              + envelope.keyId()
+              + " over "
+              + digest);
+    }
   }
 
   private static boolean signatureHolds(PublicKey key, String digest, byte[] signature) {

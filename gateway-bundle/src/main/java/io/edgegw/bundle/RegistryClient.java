@@ -56,6 +56,9 @@ public final class RegistryClient {
   /** The artifact type of a bundle. */
   public static final String BUNDLE_ARTIFACT_TYPE = "application/vnd.edgegw.bundle.v1";
 
+  /** The artifact type of a signed device artifact ({@link SignedArtifact}). */
+  public static final String ARTIFACT_TYPE = "application/vnd.edgegw.artifact.v1";
+
   /** The OCI empty descriptor's media type, used as the config of a bundle. */
   public static final String EMPTY_CONFIG = "application/vnd.oci.empty.v1+json";
 
@@ -217,6 +220,134 @@ public final class RegistryClient {
             + repository
             + (reference.startsWith("sha256:") ? "@" : ":")
             + reference;
+    JsonNode layers =
+        fetchArtifactManifest(
+            repository, reference, BUNDLE_ARTIFACT_TYPE, "an edgegw bundle", where);
+    Map<String, byte[]> files = new LinkedHashMap<>();
+    for (JsonNode layer : layers) {
+      String title = layer.path("annotations").path(TITLE).textValue();
+      checkTitle(title, where);
+      if (files.containsKey(title)) {
+        throw new BundleRejectedException(
+            Reason.MALFORMED, where + ": two layers are titled " + title);
+      }
+      byte[] content = fetchLayer(repository, layer, limitOf(title), where, title);
+      files.put(title, content);
+    }
+    if (!files.containsKey(Bundle.MANIFEST) || !files.containsKey(Bundle.COMPOSE)) {
+      throw new BundleRejectedException(
+          Reason.MALFORMED,
+          where
+              + " lacks "
+              + (files.containsKey(Bundle.MANIFEST) ? Bundle.COMPOSE : Bundle.MANIFEST));
+    }
+    return Bundle.fromFiles(
+        files.get(Bundle.MANIFEST),
+        files.get(Bundle.COMPOSE),
+        Optional.ofNullable(files.get(Bundle.SIGNATURE)),
+        where);
+  }
+
+  /**
+   * Pushes a device artifact (firmware, a model) as an OCI artifact of type {@value
+   * #ARTIFACT_TYPE}: one layer with the content, titled with its name and of its media type, and a
+   * {@value #SIGNATURE_MEDIA_TYPE} layer titled {@code signature.ed25519} when it is signed.
+   *
+   * @return the digest of the pushed OCI manifest
+   */
+  public String pushArtifact(String repository, String tag, SignedArtifact artifact)
+      throws IOException {
+    checkRepository(repository);
+    checkTag(tag);
+    ObjectNode manifest = MAPPER.createObjectNode();
+    manifest.put("schemaVersion", 2);
+    manifest.put("mediaType", OCI_MANIFEST);
+    manifest.put("artifactType", ARTIFACT_TYPE);
+    manifest.set(
+        "config", descriptor(EMPTY_CONFIG, pushBlob(repository, EMPTY_JSON), EMPTY_JSON.length));
+    ArrayNode layers = manifest.putArray("layers");
+    byte[] content = artifact.content();
+    ObjectNode contentLayer =
+        descriptor(artifact.mediaType(), pushBlob(repository, content), content.length);
+    contentLayer.putObject("annotations").put(TITLE, artifact.name());
+    layers.add(contentLayer);
+    if (artifact.signature().isPresent()) {
+      byte[] signature = artifact.signature().get();
+      ObjectNode signatureLayer =
+          descriptor(SIGNATURE_MEDIA_TYPE, pushBlob(repository, signature), signature.length);
+      signatureLayer.putObject("annotations").put(TITLE, Bundle.SIGNATURE);
+      layers.add(signatureLayer);
+    }
+    manifest.putObject("annotations").put("io.edgegw.artifact.digest", artifact.digest());
+    return putManifest(repository, tag, MAPPER.writeValueAsBytes(manifest), OCI_MANIFEST);
+  }
+
+  /**
+   * Pulls a device artifact pushed by {@link #pushArtifact}; checked to be intact, not verified.
+   *
+   * @param maxBytes the largest content accepted (it is held in memory)
+   * @throws BundleRejectedException {@link Reason#PATH_TRAVERSAL} for a title that is a path or not
+   *     a plain file name, {@link Reason#MALFORMED} for a manifest that is not an artifact or
+   *     content above {@code maxBytes}, {@link Reason#TAMPERED} for a blob that does not match its
+   *     digest
+   */
+  public SignedArtifact pullArtifact(String repository, String reference, int maxBytes)
+      throws IOException, BundleRejectedException {
+    checkRepository(repository);
+    checkReference(reference);
+    String where =
+        base.getRawAuthority()
+            + "/"
+            + repository
+            + (reference.startsWith("sha256:") ? "@" : ":")
+            + reference;
+    JsonNode layers =
+        fetchArtifactManifest(repository, reference, ARTIFACT_TYPE, "an edgegw artifact", where);
+    JsonNode contentLayer = null;
+    JsonNode signatureLayer = null;
+    for (JsonNode layer : layers) {
+      String title = layer.path("annotations").path(TITLE).textValue();
+      checkPathLike(title, where);
+      if (Bundle.SIGNATURE.equals(title) && signatureLayer == null) {
+        signatureLayer = layer;
+      } else if (!Bundle.SIGNATURE.equals(title) && contentLayer == null) {
+        if (!SignedArtifact.NAME.matcher(title).matches()) {
+          throw new BundleRejectedException(
+              Reason.PATH_TRAVERSAL,
+              where + ": layer titled '" + title + "' is not a plain file name");
+        }
+        contentLayer = layer;
+      } else {
+        throw new BundleRejectedException(
+            Reason.MALFORMED,
+            where + ": an artifact has one content layer and at most one signature");
+      }
+    }
+    if (contentLayer == null) {
+      throw new BundleRejectedException(
+          Reason.MALFORMED, where + ": the artifact has no content layer");
+    }
+    String name = contentLayer.path("annotations").path(TITLE).textValue();
+    byte[] content = fetchLayer(repository, contentLayer, maxBytes, where, name);
+    Optional<byte[]> signature = Optional.empty();
+    if (signatureLayer != null) {
+      signature =
+          Optional.of(
+              fetchLayer(
+                  repository, signatureLayer, Bundle.MAX_SIGNATURE_BYTES, where, Bundle.SIGNATURE));
+    }
+    try {
+      return new SignedArtifact(
+          name, contentLayer.path("mediaType").asText(""), content, signature);
+    } catch (IllegalArgumentException e) {
+      throw new BundleRejectedException(Reason.MALFORMED, where + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Fetches an OCI manifest of the given artifact type and returns its layers. */
+  private JsonNode fetchArtifactManifest(
+      String repository, String reference, String artifactType, String what, String where)
+      throws IOException, BundleRejectedException {
     byte[] body =
         fetch(
             request(manifestUri(repository, reference))
@@ -239,64 +370,51 @@ public final class RegistryClient {
     }
     if (manifest == null
         || !manifest.path("mediaType").asText(OCI_MANIFEST).equals(OCI_MANIFEST)
-        || !BUNDLE_ARTIFACT_TYPE.equals(manifest.path("artifactType").textValue())) {
+        || !artifactType.equals(manifest.path("artifactType").textValue())) {
       throw new BundleRejectedException(
           Reason.MALFORMED,
           where
-              + " is not an edgegw bundle (expected an OCI manifest with artifactType "
-              + BUNDLE_ARTIFACT_TYPE
+              + " is not "
+              + what
+              + " (expected an OCI manifest with artifactType "
+              + artifactType
               + ")");
     }
     JsonNode layers = manifest.path("layers");
     if (!layers.isArray()) {
       throw new BundleRejectedException(Reason.MALFORMED, where + ": the manifest has no layers");
     }
-    Map<String, byte[]> files = new LinkedHashMap<>();
-    for (JsonNode layer : layers) {
-      String title = layer.path("annotations").path(TITLE).textValue();
-      checkTitle(title, where);
-      if (files.containsKey(title)) {
-        throw new BundleRejectedException(
-            Reason.MALFORMED, where + ": two layers are titled " + title);
-      }
-      String digest = layer.path("digest").textValue();
-      long size = layer.path("size").asLong(-1);
-      if (digest == null || !ImageReference.DIGEST.matcher(digest).matches()) {
-        throw new BundleRejectedException(
-            Reason.MALFORMED, where + ": layer " + title + " has no sha256 digest");
-      }
-      int limit = limitOf(title);
-      if (size < 0 || size > limit) {
-        throw new BundleRejectedException(
-            Reason.MALFORMED,
-            where + ": layer " + title + " has size " + size + ", limit " + limit + " bytes");
-      }
-      byte[] content = fetchBlob(repository, digest, limit, where + " " + title);
-      if (content.length != size || !Bundle.sha256(content).equals(digest)) {
-        throw new BundleRejectedException(
-            Reason.TAMPERED,
-            where
-                + ": blob of "
-                + title
-                + " does not match its digest "
-                + digest
-                + " and size "
-                + size);
-      }
-      files.put(title, content);
+    return layers;
+  }
+
+  /** Downloads one layer, checking its declared size against the limit, then its digest. */
+  private byte[] fetchLayer(
+      String repository, JsonNode layer, int limit, String where, String title)
+      throws IOException, BundleRejectedException {
+    String digest = layer.path("digest").textValue();
+    long size = layer.path("size").asLong(-1);
+    if (digest == null || !ImageReference.DIGEST.matcher(digest).matches()) {
+      throw new BundleRejectedException(
+          Reason.MALFORMED, where + ": layer " + title + " has no sha256 digest");
     }
-    if (!files.containsKey(Bundle.MANIFEST) || !files.containsKey(Bundle.COMPOSE)) {
+    if (size < 0 || size > limit) {
       throw new BundleRejectedException(
           Reason.MALFORMED,
-          where
-              + " lacks "
-              + (files.containsKey(Bundle.MANIFEST) ? Bundle.COMPOSE : Bundle.MANIFEST));
+          where + ": layer " + title + " has size " + size + ", limit " + limit + " bytes");
     }
-    return Bundle.fromFiles(
-        files.get(Bundle.MANIFEST),
-        files.get(Bundle.COMPOSE),
-        Optional.ofNullable(files.get(Bundle.SIGNATURE)),
-        where);
+    byte[] content = fetchBlob(repository, digest, limit, where + " " + title);
+    if (content.length != size || !Bundle.sha256(content).equals(digest)) {
+      throw new BundleRejectedException(
+          Reason.TAMPERED,
+          where
+              + ": blob of "
+              + title
+              + " does not match its digest "
+              + digest
+              + " and size "
+              + size);
+    }
+    return content;
   }
 
   /**
@@ -423,6 +541,15 @@ public final class RegistryClient {
   }
 
   private static void checkTitle(String title, String where) throws BundleRejectedException {
+    checkPathLike(title, where);
+    if (!Bundle.FILES.contains(title)) {
+      throw new BundleRejectedException(
+          Reason.PATH_TRAVERSAL,
+          where + ": unexpected layer '" + title + "'; a bundle holds only " + Bundle.FILES);
+    }
+  }
+
+  private static void checkPathLike(String title, String where) throws BundleRejectedException {
     if (title == null || title.isEmpty()) {
       throw new BundleRejectedException(
           Reason.MALFORMED, where + ": a layer has no " + TITLE + " annotation");
@@ -435,11 +562,6 @@ public final class RegistryClient {
       throw new BundleRejectedException(
           Reason.PATH_TRAVERSAL,
           where + ": layer titled '" + title + "' is a path, not a file name");
-    }
-    if (!Bundle.FILES.contains(title)) {
-      throw new BundleRejectedException(
-          Reason.PATH_TRAVERSAL,
-          where + ": unexpected layer '" + title + "'; a bundle holds only " + Bundle.FILES);
     }
   }
 

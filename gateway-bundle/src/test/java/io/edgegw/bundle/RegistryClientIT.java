@@ -205,6 +205,90 @@ class RegistryClientIT {
     }
   }
 
+  @Test
+  void aSignedDeviceArtifactRoundTripsAndVerifies() throws Exception {
+    byte[] firmware = new byte[200_000];
+    new java.util.Random(7).nextBytes(firmware);
+    SignedArtifact signed =
+        new BundleSigner(KEY)
+            .sign(SignedArtifact.of("pump-ctrl-2.1.0.bin", "application/octet-stream", firmware));
+    client.pushArtifact("edgegw/firmware/pump", "2.1.0", signed);
+
+    SignedArtifact pulled = client.pullArtifact("edgegw/firmware/pump", "2.1.0", 1 << 20);
+    BundleVerifier verifier = new BundleVerifier(List.of(KEY.getPublic()));
+    assertThat(verifier.verify(pulled).content()).isEqualTo(firmware);
+    assertThat(pulled.name()).isEqualTo("pump-ctrl-2.1.0.bin");
+    assertThat(pulled.digest()).isEqualTo(signed.digest());
+
+    assertThatThrownBy(
+            () -> new BundleVerifier(List.of(Keys.generate().getPublic())).verify(pulled))
+        .isInstanceOfSatisfying(
+            BundleRejectedException.class,
+            e -> assertThat(e.reason()).isEqualTo(Reason.UNTRUSTED_KEY));
+    assertThatThrownBy(() -> client.pullArtifact("edgegw/firmware/pump", "2.1.0", 1000))
+        .isInstanceOfSatisfying(
+            BundleRejectedException.class, e -> assertThat(e.reason()).isEqualTo(Reason.MALFORMED))
+        .hasMessageContaining("limit 1000 bytes");
+  }
+
+  @Test
+  void aRenamedOrUnsignedArtifactIsRejected() throws Exception {
+    byte[] model = "weights".getBytes(StandardCharsets.UTF_8);
+    SignedArtifact signed =
+        new BundleSigner(KEY)
+            .sign(SignedArtifact.of("model-a.onnx", "application/octet-stream", model));
+    SignedArtifact renamed =
+        new SignedArtifact("model-b.onnx", signed.mediaType(), model, signed.signature());
+    client.pushArtifact("edgegw/models", "renamed", renamed);
+    client.pushArtifact(
+        "edgegw/models",
+        "unsigned",
+        SignedArtifact.of("m.onnx", "application/octet-stream", model));
+    BundleVerifier verifier = new BundleVerifier(List.of(KEY.getPublic()));
+    assertThatThrownBy(() -> verifier.verify(client.pullArtifact("edgegw/models", "renamed", 1024)))
+        .isInstanceOfSatisfying(
+            BundleRejectedException.class, e -> assertThat(e.reason()).isEqualTo(Reason.TAMPERED))
+        .hasMessageContaining("model-b.onnx changed after signing");
+    assertThatThrownBy(
+            () -> verifier.verify(client.pullArtifact("edgegw/models", "unsigned", 1024)))
+        .isInstanceOfSatisfying(
+            BundleRejectedException.class, e -> assertThat(e.reason()).isEqualTo(Reason.UNSIGNED));
+  }
+
+  @Test
+  void anArtifactLayerTitledWithAPathIsRejected() throws Exception {
+    byte[] content = "x".getBytes(StandardCharsets.US_ASCII);
+    String config =
+        client.pushBlob("edgegw/firmware/evil", "{}".getBytes(StandardCharsets.US_ASCII));
+    String blob = client.pushBlob("edgegw/firmware/evil", content);
+    for (String title : List.of("../../etc/fw.bin", "/etc/fw.bin", ".hidden")) {
+      byte[] manifest =
+          ("{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\","
+                  + "\"artifactType\":\""
+                  + RegistryClient.ARTIFACT_TYPE
+                  + "\","
+                  + "\"config\":{\"mediaType\":\"application/vnd.oci.empty.v1+json\",\"digest\":\""
+                  + config
+                  + "\",\"size\":2},\"layers\":[{\"mediaType\":\"application/octet-stream\","
+                  + "\"digest\":\""
+                  + blob
+                  + "\",\"size\":1,\"annotations\":{\""
+                  + RegistryClient.TITLE
+                  + "\":\""
+                  + title
+                  + "\"}}]}")
+              .getBytes(StandardCharsets.UTF_8);
+      client.putManifest("edgegw/firmware/evil", "t1", manifest, RegistryClient.OCI_MANIFEST);
+      assertThatThrownBy(() -> client.pullArtifact("edgegw/firmware/evil", "t1", 1024))
+          .as(title)
+          .isInstanceOfSatisfying(
+              BundleRejectedException.class,
+              e -> assertThat(e.reason()).isEqualTo(Reason.PATH_TRAVERSAL));
+    }
+    assertThatThrownBy(() -> SignedArtifact.of("../x.bin", "application/octet-stream", content))
+        .hasMessageContaining("must be a file name");
+  }
+
   /** Pushes {@code bundle} as {@link RegistryClient#pushBundle} does, but titles compose.yaml. */
   private static void pushWithComposeTitle(
       String repository, String tag, Bundle bundle, String title) throws IOException {
