@@ -5,7 +5,7 @@
 #
 #   localhost/edgegw/base:<suite>      debootstrap --variant=minbase, docs and apt lists removed
 #   localhost/edgegw/mosquitto:<suite> + Debian's mosquitto and mosquitto-clients, user 1883
-#   localhost/edgegw/postgres:15       + Debian's postgresql-15, user 999, an entrypoint that
+#   localhost/edgegw/postgres:15       + Debian's postgresql-15, user 70, an entrypoint that
 #                                        initialises from *_FILE secrets like the public image
 #
 # Usage: podman/base-images.sh [--rebuild]   (root; an existing image is kept unless --rebuild)

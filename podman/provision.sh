@@ -22,8 +22,8 @@
 #                                     (ota-agent.properties: the host's agent, owned by root)
 #
 # Every file is mode 0600 in a 0700 directory and, when run as root, owned by the user of the
-# container that reads it (services 10001, mosquitto 1883, postgres 999; GW_DB_UID overrides the
-# last, e.g. 70 for the Alpine-based TimescaleDB image). No secret is ever printed.
+# container that reads it (services 10001, mosquitto 1883, postgres 70; GW_DB_UID overrides the
+# last, e.g. 999 for the Debian-based postgres image). No secret is ever printed.
 set -euo pipefail
 umask 077
 
@@ -45,7 +45,7 @@ for tool in openssl mosquitto_passwd; do
     { echo "provision.sh: $tool is missing (apt-get install openssl mosquitto)" >&2; exit 1; }
 done
 
-SERVICE_UID=10001 MOSQUITTO_UID=1883 DB_UID=${GW_DB_UID:-999}
+SERVICE_UID=10001 MOSQUITTO_UID=1883 DB_UID=${GW_DB_UID:-70}
 BUS_USERS=(bridge buffer rules uplink ota operator health)
 
 mkdir -p "$dir"
