@@ -110,6 +110,7 @@ user uplink
 topic write gw/v1/cmd/#
 topic read gw/v1/reply/#
 topic readwrite gw/v1/status/uplink
+topic read gw/v1/status/gateway
 # operator: watches the bus and may send commands.
 user operator
 topic read gw/v1/#

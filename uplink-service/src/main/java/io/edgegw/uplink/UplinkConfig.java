@@ -165,8 +165,11 @@ public interface UplinkConfig {
 
   /** Commands from the cloud. */
   interface Commands {
-    /** Target.verb pairs relayed to the local bus. Default {@code bridge.write,rules.ack}. */
-    @WithDefault("bridge.write,rules.ack")
+    /**
+     * Target.verb pairs relayed to the local bus. Default {@code
+     * bridge.write,rules.ack,ota.deploy,ota.restart}: the handover's remote update and restart.
+     */
+    @WithDefault("bridge.write,rules.ack,ota.deploy,ota.restart")
     List<String> allowed();
 
     /** Token bucket: commands per second. Default {@code 5}. */
@@ -180,6 +183,17 @@ public interface UplinkConfig {
     /** How long to wait for the local reply before answering the cloud with a timeout. */
     @WithDefault("10s")
     Duration replyTimeout();
+
+    /** Targets whose commands run long (an update): they get {@link #longReplyTimeout()}. */
+    @WithDefault("ota")
+    List<String> longRunning();
+
+    /**
+     * For {@link #longRunning()} targets, how long the next reply (a progress reply or the result)
+     * may take. Default {@code 15m}: pulling the images of an update and its health gate.
+     */
+    @WithDefault("15m")
+    Duration longReplyTimeout();
   }
 
   /** Local bus settings. */

@@ -51,6 +51,10 @@ import org.jboss.logging.Logger;
 public class UplinkRuntime {
   private static final Logger LOG = Logger.getLogger(UplinkRuntime.class);
   static final String COMPONENT = "uplink";
+
+  /** ota-agent's gateway health aggregate, relayed to the cloud. */
+  static final String GATEWAY_HEALTH = Topics.status("gateway");
+
   private static final int MAX_COMMAND_BYTES = 64 * 1024;
   private static final Duration RATE_HALF_LIFE = Duration.ofSeconds(30);
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -89,6 +93,7 @@ public class UplinkRuntime {
             Topics.status(COMPONENT),
             codec.encode(status(LinkState.Mode.OFFLINE, Status.State.OFFLINE)));
     bus.subscribeOnConnect(Topics.REPLY_ALL);
+    bus.subscribeOnConnect(GATEWAY_HEALTH);
 
     UplinkConfig.Commands c = config.commands();
     CommandGate gate =
@@ -111,7 +116,7 @@ public class UplinkRuntime {
                 cloud.publish(
                     CloudMessage.atLeastOnce(topic, payload)
                         .withProperties("application/json", Map.of())),
-            c.replyTimeout(),
+            target -> c.longRunning().contains(target) ? c.longReplyTimeout() : c.replyTimeout(),
             clock::millis);
     cloud.subscribe(relay.filter(), relay::onCloudCommand);
 
@@ -186,9 +191,31 @@ public class UplinkRuntime {
   }
 
   private void onLocalMessage(String topic, byte[] payload) {
+    if (topic.equals(GATEWAY_HEALTH)) {
+      relayHealth(payload);
+      return;
+    }
     if (!relay.onLocalReply(payload)) {
       LOG.debugf("a reply on %s answers no relayed command", topic);
     }
+  }
+
+  /**
+   * The ota-agent's gateway health aggregate goes to {@code {prefix}/{gatewayId}/health}, retained,
+   * as it is: the fleet's dashboards read it there. While the cloud is away it is not kept: the
+   * next one (every health interval) replaces it.
+   */
+  private void relayHealth(byte[] payload) {
+    cloud
+        .publish(
+            CloudMessage.atLeastOnce(topicRoot + "/health", payload)
+                .retained()
+                .withProperties("application/json", Map.of()))
+        .whenComplete((x, err) -> {
+          if (err != null) {
+            LOG.debugf("gateway health not relayed: %s", err.getMessage());
+          }
+        });
   }
 
   /** Whether the edge store answers; for readiness. */

@@ -10,6 +10,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiFunction;
+import java.util.function.Function;
 import java.util.function.LongSupplier;
 
 /**
@@ -18,13 +19,17 @@ import java.util.function.LongSupplier;
  * {@code gw/v1/reply/{id}} goes to {@code {prefix}/{gatewayId}/reply/{id}}. A refused command is
  * answered at once with the reason; one the local target does not answer in time is answered with a
  * timeout. A payload that is not a command at all goes to {@code {prefix}/{gatewayId}/dlq}.
+ *
+ * <p>A long command (an ota-agent update) answers with progress first: replies whose {@code
+ * result.final} is {@code false}. Each goes to the cloud as it comes and restarts the wait; the
+ * command is done at the first reply that is not marked so.
  */
 public final class CommandRelay {
   private final CommandGate gate;
   private final String cloudRoot;
   private final BiFunction<String, byte[], CompletableFuture<?>> publishLocal;
   private final BiFunction<String, byte[], CompletableFuture<?>> publishCloud;
-  private final Duration replyTimeout;
+  private final Function<String, Duration> replyTimeout;
   private final LongSupplier wallMillis;
   private final PayloadCodec codec = new PayloadCodec();
   private final Map<String, CompletableFuture<CommandResult>> pending = new ConcurrentHashMap<>();
@@ -45,6 +50,21 @@ public final class CommandRelay {
       BiFunction<String, byte[], CompletableFuture<?>> publishLocal,
       BiFunction<String, byte[], CompletableFuture<?>> publishCloud,
       Duration replyTimeout,
+      LongSupplier wallMillis) {
+    this(gate, topicPrefix, gatewayId, publishLocal, publishCloud, t -> replyTimeout, wallMillis);
+  }
+
+  /**
+   * @param replyTimeout per target: how long it may take to answer (to send the next progress
+   *     reply, or the result)
+   */
+  public CommandRelay(
+      CommandGate gate,
+      String topicPrefix,
+      String gatewayId,
+      BiFunction<String, byte[], CompletableFuture<?>> publishLocal,
+      BiFunction<String, byte[], CompletableFuture<?>> publishCloud,
+      Function<String, Duration> replyTimeout,
       LongSupplier wallMillis) {
     this.gate = gate;
     this.cloudRoot = topicPrefix + "/" + gatewayId;
@@ -78,22 +98,7 @@ public final class CommandRelay {
                   id, wallMillis.getAsLong(), "command id '" + id + "' is already in progress"));
           return;
         }
-        reply
-            .orTimeout(replyTimeout.toMillis(), TimeUnit.MILLISECONDS)
-            .whenComplete((r, err) -> {
-              pending.remove(id);
-              answer(
-                  err == null
-                      ? r
-                      : CommandResult.failed(
-                          id,
-                          wallMillis.getAsLong(),
-                          "no reply from "
-                              + relay.command().target()
-                              + " within "
-                              + replyTimeout.toMillis()
-                              + " ms"));
-            });
+        awaitReply(id, relay.command().target(), reply);
         publishLocal
             .apply(relay.localTopic(), codec.encode(relay.command()))
             .whenComplete((x, err) -> {
@@ -107,6 +112,35 @@ public final class CommandRelay {
             });
       }
     }
+  }
+
+  /** Answers the cloud with the reply, or waits again after a progress reply. */
+  private void awaitReply(String id, String target, CompletableFuture<CommandResult> reply) {
+    Duration timeout = replyTimeout.apply(target);
+    reply
+        .orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
+        .whenComplete((r, err) -> {
+          if (err == null && progress(r)) {
+            answer(r);
+            // Runs on the thread that completed the reply, before it takes the next one.
+            CompletableFuture<CommandResult> next = new CompletableFuture<>();
+            pending.put(id, next);
+            awaitReply(id, target, next);
+            return;
+          }
+          pending.remove(id, reply);
+          answer(
+              err == null
+                  ? r
+                  : CommandResult.failed(
+                      id,
+                      wallMillis.getAsLong(),
+                      "no reply from " + target + " within " + timeout.toMillis() + " ms"));
+        });
+  }
+
+  private static boolean progress(CommandResult r) {
+    return Boolean.FALSE.equals(r.result().get("final"));
   }
 
   /** A reply on {@code gw/v1/reply/+}; false when it answers no relayed command. */

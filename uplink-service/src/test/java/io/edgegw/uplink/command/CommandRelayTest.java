@@ -80,6 +80,37 @@ class CommandRelayTest {
   }
 
   @Test
+  void progressRepliesGoToTheCloudAsTheyComeAndTheCommandEndsAtTheFinalOne() throws Exception {
+    relay.onCloudCommand("edgegw/gw-7/cmd/bridge/write", write("w-9"));
+    for (String step : List.of("download", "verify", "apply")) {
+      assertThat(
+              relay.onLocalReply(
+                  CODEC.encode(CommandResult.ok("w-9", 1L, Map.of("final", false, "step", step)))))
+          .isTrue();
+    }
+    assertThat(relay.pending()).as("still waiting for the result").isOne();
+    assertThat(
+            relay.onLocalReply(
+                CODEC.encode(CommandResult.ok("w-9", 2L, Map.of("final", true, "version", "2")))))
+        .isTrue();
+    assertThat(relay.pending()).isZero();
+    assertThat(cloud).hasSize(4).allMatch(c -> c.topic().equals("edgegw/gw-7/reply/w-9"));
+    assertThat(as(cloud.getLast(), CommandResult.class).result()).containsEntry("version", "2");
+    assertThat(relay.onLocalReply(CODEC.encode(CommandResult.ok("w-9", 3L, Map.of())))).isFalse();
+  }
+
+  @Test
+  void eachProgressReplyRestartsTheWaitAndSilenceAfterItTimesOut() throws Exception {
+    relay.onCloudCommand("edgegw/gw-7/cmd/bridge/write", write("w-8"));
+    relay.onLocalReply(CODEC.encode(CommandResult.ok("w-8", 1L, Map.of("final", false))));
+    await().atMost(Duration.ofSeconds(5)).until(() -> cloud.size() == 2);
+    CommandResult r = as(cloud.getLast(), CommandResult.class);
+    assertThat(r.ok()).isFalse();
+    assertThat(r.reason()).isEqualTo("no reply from bridge within 300 ms");
+    assertThat(relay.pending()).isZero();
+  }
+
+  @Test
   void aLocalTargetThatDoesNotAnswerGivesATimeoutReply() throws Exception {
     relay.onCloudCommand("edgegw/gw-7/cmd/bridge/write", write("w-2"));
     await().atMost(Duration.ofSeconds(5)).until(() -> cloud.size() == 1);
