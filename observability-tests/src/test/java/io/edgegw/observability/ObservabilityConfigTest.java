@@ -132,6 +132,32 @@ class ObservabilityConfigTest {
         .allSatisfy(q -> assertThat(q.text()).contains("$__timeGroupAlias(s.ts, '$bucket')"));
   }
 
+  @Test
+  @SuppressWarnings("unchecked")
+  void theComposeOverlayGivesEveryContainerAHealthCheckARestartPolicyAndAMemoryLimit()
+      throws IOException {
+    Map<String, Object> overlay = yaml(DIR.resolve("observability.yaml"));
+    Map<String, Map<String, Object>> services =
+        (Map<String, Map<String, Object>>) overlay.get("services");
+    assertThat(services).containsOnlyKeys("prometheus", "loki", "promtail", "grafana");
+    // Relative paths of an overlay resolve against the first file's directory, compose/.
+    Path compose = DIR.getParent();
+    services.forEach((name, service) -> {
+      assertThat(service).as(name).containsKeys("healthcheck", "restart", "mem_limit");
+      assertThat((List<String>) service.get("networks"))
+          .as(name + ": monitoring sits on the internal bus and the management network only")
+          .isSubsetOf("bus", "mgmt");
+      for (Object volume : (List<Object>) service.getOrDefault("volumes", List.of())) {
+        String source = volume.toString().split(":")[0];
+        if (source.startsWith("./")) {
+          assertThat(compose.resolve(source)).as(name + " mounts " + source).exists();
+        }
+      }
+    });
+    assertThat((List<Object>) services.get("grafana").get("secrets"))
+        .anySatisfy(s -> assertThat(s.toString()).contains("target=grafana_db_password"));
+  }
+
   static Map<String, Object> yaml(Path file) throws IOException {
     try (InputStream in = Files.newInputStream(file)) {
       return new Yaml().load(in);
