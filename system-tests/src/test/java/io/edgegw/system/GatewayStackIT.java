@@ -101,6 +101,7 @@ class GatewayStackIT {
             "compose/gateway.yaml",
             "-f",
             "compose/demo.yaml");
+    List<String> volumesBefore = volumes();
     try {
       start = System.nanoTime();
       run(compose, "up", "-d").assertSucceeded();
@@ -164,6 +165,11 @@ class GatewayStackIT {
           }
         }
       }
+      List<String> volumesAfter = new ArrayList<>(volumes());
+      volumesAfter.removeAll(volumesBefore);
+      if (!volumesAfter.isEmpty()) {
+        leftovers.add("volumes " + volumesAfter);
+      }
       System.out.println("stack timings " + seconds + "\n" + built.stdout());
       down.assertSucceeded();
       assertThat(leftovers).as("clean teardown").isEmpty();
@@ -188,6 +194,16 @@ class GatewayStackIT {
     List<String> full = new ArrayList<>(compose);
     full.addAll(List.of(command));
     return Script.run(full, Script.root(), env, Duration.ofMinutes(5));
+  }
+
+  /** The names of all podman volumes on this host. */
+  private List<String> volumes() {
+    return Script.run(
+            List.of("podman", "volume", "ls", "-q"), Script.root(), env, Duration.ofSeconds(30))
+        .assertSucceeded()
+        .stdout()
+        .lines()
+        .toList();
   }
 
   /** The service's image health check (podman runs it; without systemd it has no timer). */
