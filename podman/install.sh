@@ -66,6 +66,7 @@ if [ ! -f "$ETC/gateway.env" ]; then
 # Settings of the edgegw stack (compose/gateway.yaml); read by edgegw-stack.service.
 GW_SECRETS=$ETC/secrets
 GW_CONFIG=$ETC
+GW_STACK_DIR=$PREFIX/compose
 GW_CLOUD_HOST=$cloud_host
 GW_CLOUD_PORT=$cloud_port
 GW_MGMT_ADDRESS=127.0.0.1

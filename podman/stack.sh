@@ -19,7 +19,7 @@ RUN=$ROOT/run/stack
 PROJECT=${GW_PROJECT:-edgegw}
 VERSION=$(sed -n 's:^  <version>\(.*\)</version>.*:\1:p' "$ROOT/pom.xml" | head -1)
 SERVICES=(bridge buffer rules uplink)
-export GW_SECRETS=$RUN/secrets GW_CONFIG=$RUN/config GW_VERSION=$VERSION
+export GW_SECRETS=$RUN/secrets GW_CONFIG=$RUN/config GW_VERSION=$VERSION GW_STACK_DIR=$ROOT/compose
 export GW_MOSQUITTO_IMAGE=${GW_MOSQUITTO_IMAGE:-$GW_IMAGE_PREFIX/mosquitto:$(debian_suite)}
 export GW_DB_IMAGE=${GW_DB_IMAGE:-$GW_IMAGE_PREFIX/postgres:15}
 compose=(podman-compose -p "$PROJECT" -f "$ROOT/compose/gateway.yaml" -f "$ROOT/compose/demo.yaml")

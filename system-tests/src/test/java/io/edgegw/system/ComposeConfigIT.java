@@ -178,7 +178,8 @@ class ComposeConfigIT {
                 Map.of(
                     "CONTAINERS_CONF", Script.root().resolve("podman/containers.conf").toString(),
                     "GW_SECRETS", secrets.toString(),
-                    "GW_CONFIG", temp.toString()),
+                    "GW_CONFIG", temp.toString(),
+                    "GW_STACK_DIR", Script.root().resolve("compose").toString()),
                 Duration.ofSeconds(60))
             .assertSucceeded();
     String out = result.stdout();

@@ -58,6 +58,7 @@ class GatewayStackIT {
     env.put("CONTAINERS_CONF", root.resolve("podman/containers.conf").toString());
     env.put("GW_SECRETS", secrets.toString());
     env.put("GW_CONFIG", config.toString());
+    env.put("GW_STACK_DIR", root.resolve("compose").toString());
     env.put("GW_MOSQUITTO_IMAGE", "localhost/edgegw/mosquitto:bookworm");
     env.put("GW_DB_IMAGE", "localhost/edgegw/postgres:15");
     env.put("GW_BUS_PORT", String.valueOf(FreePorts.loopback()));
