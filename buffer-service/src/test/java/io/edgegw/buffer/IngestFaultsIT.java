@@ -12,6 +12,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -69,12 +70,24 @@ class IngestFaultsIT {
 
   /**
    * Publishes {@link #BATCHES} batches of {@link #TAGS} samples for {@code device}, one millisecond
-   * apart, on a background thread; the fault is injected once {@code startFault} rows are stored.
+   * apart, on a background thread: the first half, then, once {@code faultInjected} is counted
+   * down, the second half, so that the fault always lands mid-stream however fast the machine
+   * stores the first half.
    */
-  static CompletableFuture<Void> produce(String device) {
+  static CompletableFuture<Void> produce(String device, CountDownLatch faultInjected) {
     long t0 = System.currentTimeMillis() - 60_000;
     return CompletableFuture.runAsync(() -> {
       for (int i = 0; i < BATCHES; i++) {
+        if (i == BATCHES / 2) {
+          try {
+            if (!faultInjected.await(60, TimeUnit.SECONDS)) {
+              throw new IllegalStateException("the fault was not injected within 60 s");
+            }
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+          }
+        }
         producer.send(producer.batch(device, TAGS, t0 + i));
         if (i % 20 == 19) {
           // Keep the rate moderate so the fault lands mid-stream.
@@ -107,9 +120,11 @@ class IngestFaultsIT {
   @Test
   void postgresqlKilledAndRestartedMidIngest() throws Exception {
     double errorsBefore = BufferIT.metric("buffer_store_errors_total{kind=\"unavailable\"}");
-    CompletableFuture<Void> producing = produce("pg-crash");
+    CountDownLatch killed = new CountDownLatch(1);
+    CompletableFuture<Void> producing = produce("pg-crash", killed);
     await().atMost(Duration.ofSeconds(60)).until(() -> rows("pg-crash") > 0);
     StoreResource.pg.kill();
+    killed.countDown();
     try {
       // The buffer notices: its flushes fail and nothing is acknowledged.
       await()
@@ -126,10 +141,12 @@ class IngestFaultsIT {
 
   @Test
   void mosquittoRestartedMidIngest() throws Exception {
-    CompletableFuture<Void> producing = produce("bus-restart");
+    CountDownLatch restarted = new CountDownLatch(1);
+    CompletableFuture<Void> producing = produce("bus-restart", restarted);
     await().atMost(Duration.ofSeconds(60)).until(() -> rows("bus-restart") > 0);
     long before = rows("bus-restart");
     StoreResource.broker.restart();
+    restarted.countDown();
     producing.get(120, TimeUnit.SECONDS);
     producer.awaitAll(60);
     assertThat(before).isLessThan((long) BATCHES * TAGS);
