@@ -122,11 +122,13 @@ topic write gw/v1/dlq/rules
 topic write gw/v1/cmd/bridge/write
 topic read gw/v1/cmd/rules/#
 topic readwrite gw/v1/reply/#
-# uplink: relays cloud commands to their targets and their replies back; publishes its status.
+# uplink: relays cloud commands to their targets and their replies back, and the gateway's health
+# to the cloud; publishes its status.
 user uplink
 topic write gw/v1/cmd/#
 topic read gw/v1/reply/#
 topic readwrite gw/v1/status/uplink
+topic read gw/v1/status/gateway
 # ota: the host's ota-agent; reads every status for the health gate and its commands, publishes
 # the gateway's health aggregate, its own status and its replies.
 user ota

@@ -98,7 +98,7 @@ class BusAclIT {
               "gw/v1/cmd/rules/ack",
               "gw/v1/reply/c1"),
           "uplink",
-          Set.of("gw/v1/status/uplink", "gw/v1/reply/c1"),
+          Set.of("gw/v1/status/uplink", "gw/v1/status/gateway", "gw/v1/reply/c1"),
           "ota",
           Set.of(
               "gw/v1/status/bridge",

@@ -100,7 +100,8 @@ final class DeliveryLoop implements Runnable {
   private boolean counting;
   private volatile boolean summarize = true;
   private final ExecutorService counter =
-      Executors.newSingleThreadExecutor(Thread.ofPlatform().name("uplink-backlog").daemon().factory());
+      Executors.newSingleThreadExecutor(
+          Thread.ofPlatform().name("uplink-backlog").daemon().factory());
 
   DeliveryLoop(
       CloudSession cloud,
@@ -228,9 +229,9 @@ final class DeliveryLoop implements Runnable {
    * carries a steady flow of new data reaches ONLINE once the outage's backlog is through. While
    * they do not run, it is every unacknowledged row.
    *
-   * <p>The count reads every page of the backlog, so it runs on its own thread, one at a time,
-   * and never holds up delivery (a 3-million-row count takes seconds, and the live lane must not
-   * wait for it). A large backlog is counted again no sooner than twenty times what its count took.
+   * <p>The count reads every page of the backlog, so it runs on its own thread, one at a time, and
+   * never holds up delivery (a 3-million-row count takes seconds, and the live lane must not wait
+   * for it). A large backlog is counted again no sooner than twenty times what its count took.
    */
   private void countBacklog(Instant now) {
     counting = true;
