@@ -27,7 +27,14 @@ final class ConditionReader {
   private static final Set<String> STALE = RulesConfigLoader.keys("device", "tag", "after");
   private static final Set<String> QUALITY = RulesConfigLoader.keys("device", "tag", "bad");
   private static final Set<String> EXPRESSION = RulesConfigLoader.keys("when", "inputs");
-  private static final Set<Quality> DEFAULT_BAD = EnumSet.of(Quality.BAD, Quality.COMM_FAILURE);
+
+  /**
+   * A quality rule's default: every quality but GOOD. STALE belongs with the others because the
+   * bridge sends it while it backs off from a device that fails, between COMM_FAILURE samples; a
+   * default without it raised and cleared the alarm of an unreachable device every poll.
+   */
+  private static final Set<Quality> DEFAULT_BAD =
+      EnumSet.of(Quality.BAD, Quality.STALE, Quality.COMM_FAILURE);
 
   private final Problems problems;
   private final TagResolver tags;
@@ -175,7 +182,7 @@ final class ConditionReader {
         problems.add(
             f.node("bad"),
             f.field("bad"),
-            "list at least one of BAD, STALE, COMM_FAILURE, or omit 'bad' for BAD, COMM_FAILURE");
+            "list at least one of BAD, STALE, COMM_FAILURE, or omit 'bad' for all three");
       }
       for (int k = 0; k < items.size(); k++) {
         YNode item = items.get(k);

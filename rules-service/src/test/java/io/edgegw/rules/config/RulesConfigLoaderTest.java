@@ -227,7 +227,8 @@ class RulesConfigLoaderTest {
     assertThat(set.rules().get(5).condition())
         .isEqualTo(
             new Condition.BadQuality(
-                new TagRef("meter", "power"), Set.of(Quality.BAD, Quality.COMM_FAILURE)));
+                new TagRef("meter", "power"),
+                Set.of(Quality.BAD, Quality.STALE, Quality.COMM_FAILURE)));
 
     Rule overfill = set.rules().get(6);
     assertThat(overfill.line()).isEqualTo(34);
@@ -599,7 +600,7 @@ class RulesConfigLoaderTest {
             "rules.yaml:14: rules[3](r4).quality.bad[1]: expected one of BAD, STALE,"
                 + " COMM_FAILURE, got 'LOST'",
             "rules.yaml:17: rules[4](r5).quality.bad: list at least one of BAD, STALE,"
-                + " COMM_FAILURE, or omit 'bad' for BAD, COMM_FAILURE");
+                + " COMM_FAILURE, or omit 'bad' for all three");
   }
 
   // --- expressions

@@ -187,6 +187,28 @@ class RuleEngineTest {
   }
 
   @Test
+  void aDeviceBackingOffAfterFailuresStaysInAlarmUnderTheDefaultQualities() {
+    // The bridge alternates COMM_FAILURE and STALE samples while it backs off from a failing
+    // device; with the default bad qualities (all but GOOD) that is one alarm, not one per poll.
+    Rule q =
+        rule(
+            "power-quality",
+            new Condition.BadQuality(
+                POWER, Set.of(Quality.BAD, Quality.STALE, Quality.COMM_FAILURE)),
+            "{tag} is {quality}",
+            0,
+            0);
+    RuleEngine e = new RuleEngine(new RuleSet("rules.yaml", List.of(q)), 0);
+    for (int i = 0; i < 10; i++) {
+      Quality failing = i % 2 == 0 ? Quality.COMM_FAILURE : Quality.STALE;
+      e.onBatch(batch("meter", i * 1000L, "power", failing), i * 1000L, out::add);
+    }
+    assertThat(transitions()).containsExactly(Transition.RAISED);
+    e.onBatch(batch("meter", 10_000, "power", 4.5), 10_000, out::add);
+    assertThat(transitions()).containsExactly(Transition.RAISED, Transition.CLEARED);
+  }
+
+  @Test
   void rateOfChangeUsesSampleTimes() {
     Rule r = rule("fast", new Condition.Rate(LEVEL, 5), "{rate}/s over {perSecond}/s", 0, 0);
     RuleEngine e = new RuleEngine(new RuleSet("rules.yaml", List.of(r)), 0);
