@@ -13,6 +13,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Rule evaluation under the full stream: Mosquitto (test-support's, as on the gateway), the
@@ -114,25 +118,60 @@ final class ProcessingBench {
             messagesPerSecond,
             site)) {
       publisher.start();
-      Thread.sleep(settings.warmup().toMillis());
-      publisher.takeWorstBehindMs();
-      Snapshot s0 = snapshot(rules, publisher, service, brokerProcess);
-      long end = s0.nanos() + settings.window().toNanos();
-      long rssPeakKb = 0;
+      // The timeline runs on a scheduler: the window's start after the warm-up, a sample each
+      // second of the window, its end after the window.
+      ScheduledExecutorService timeline = Executors.newSingleThreadScheduledExecutor();
+      CompletableFuture<Snapshot> started = new CompletableFuture<>();
+      CompletableFuture<Void> ended = new CompletableFuture<>();
+      long[] rssPeakKb = {0};
       List<Long> perSecond = new ArrayList<>();
-      MetricsScrape last = s0.metrics();
-      long lastNanos = s0.nanos();
-      while (System.nanoTime() < end) {
-        Thread.sleep(Math.max(1, Math.min(1000, (end - System.nanoTime()) / 1_000_000)));
-        rssPeakKb = Math.max(rssPeakKb, Machine.rssKb(rules.pid()));
-        MetricsScrape now = RulesBench.scrape(rules);
-        long nowNanos = System.nanoTime();
-        perSecond.add(
-            Math.round(
-                (now.total(BATCHES) - last.total(BATCHES)) / ((nowNanos - lastNanos) / 1e9)));
-        last = now;
-        lastNanos = nowNanos;
+      MetricsScrape[] last = new MetricsScrape[1];
+      long[] lastNanos = new long[1];
+      try {
+        long warmupMs = settings.warmup().toMillis();
+        long windowMs = settings.window().toMillis();
+        timeline.schedule(
+            () -> {
+              try {
+                publisher.takeWorstBehindMs();
+                Snapshot s0 = snapshot(rules, publisher, service, brokerProcess);
+                last[0] = s0.metrics();
+                lastNanos[0] = s0.nanos();
+                started.complete(s0);
+              } catch (Exception e) {
+                started.completeExceptionally(e);
+              }
+            },
+            warmupMs,
+            TimeUnit.MILLISECONDS);
+        timeline.scheduleAtFixedRate(
+            () -> {
+              if (!started.isDone() || ended.isDone()) {
+                return;
+              }
+              try {
+                rssPeakKb[0] = Math.max(rssPeakKb[0], Machine.rssKb(rules.pid()));
+                MetricsScrape now = RulesBench.scrape(rules);
+                long nowNanos = System.nanoTime();
+                perSecond.add(
+                    Math.round(
+                        (now.total(BATCHES) - last[0].total(BATCHES))
+                            / ((nowNanos - lastNanos[0]) / 1e9)));
+                last[0] = now;
+                lastNanos[0] = nowNanos;
+              } catch (Exception e) {
+                ended.completeExceptionally(e);
+              }
+            },
+            warmupMs + 1000,
+            1000,
+            TimeUnit.MILLISECONDS);
+        timeline.schedule(() -> ended.complete(null), warmupMs + windowMs, TimeUnit.MILLISECONDS);
+        ended.get(warmupMs + windowMs + 60_000, TimeUnit.MILLISECONDS);
+      } finally {
+        timeline.shutdownNow();
       }
+      Snapshot s0 = started.get();
       Snapshot s1 = snapshot(rules, publisher, service, brokerProcess);
       double worstBehindMs = publisher.takeWorstBehindMs();
       publisher.stop();
@@ -196,7 +235,7 @@ final class ProcessingBench {
       out.put("mosquitto_cpu_cores", round2((s1.brokerCpu() - s0.brokerCpu()) / seconds));
       out.put("harness_cpu_cores", round2((s1.harnessCpu() - s0.harnessCpu()) / seconds));
       out.put("machine_busy_cores", round2(Machine.busyCores(s0.machine(), s1.machine())));
-      out.put("service_rss_peak_mb", Math.round(rssPeakKb / 102.4) / 10.0);
+      out.put("service_rss_peak_mb", Math.round(rssPeakKb[0] / 102.4) / 10.0);
       out.put(
           "service_rss_high_water_mb", Math.round(Machine.peakRssKb(rules.pid()) / 102.4) / 10.0);
       out.put("load_average_after_window", Machine.loadAverage());

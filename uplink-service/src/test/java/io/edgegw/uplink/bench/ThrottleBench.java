@@ -14,7 +14,11 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Throttled backfill with live traffic: a backlog that lasts longer than warm-up plus window at
@@ -81,37 +85,57 @@ final class ThrottleBench {
       ProcessHandle service = ProcessHandle.of(uplink.pid()).orElseThrow();
       Map<Long, Long> committedAt = new ConcurrentHashMap<>();
       List<Long> windowSeqs = new ArrayList<>();
-      double cpu0 = 0;
-      long[] machine0 = null;
-      boolean inWindow = false;
-      long t = 1_790_000_000_000L;
-      long next = System.nanoTime();
-      long lateCommits = 0;
+      double[] cpu0 = {0};
+      long[][] machine0 = {null};
+      long[] lateCommits = {0};
+      // One live commit every liveEvery, on a scheduler at a fixed rate, until the window ends; a
+      // commit that starts a whole period behind its slot counts as late.
+      ScheduledExecutorService committer = Executors.newSingleThreadScheduledExecutor();
+      CompletableFuture<Void> done = new CompletableFuture<>();
+      long period = settings.liveEvery().toNanos();
+      long begin = System.nanoTime();
       try (PreparedStatement insert = live.prepareStatement(BenchRig.LIVE_INSERT)) {
-        while (System.nanoTime() < windowEnd) {
-          long now = System.nanoTime();
-          if (!inWindow && now >= windowStart) {
-            inWindow = true;
-            cpu0 = Machine.cpuSeconds(service);
-            machine0 = Machine.cpuJiffies();
-          }
-          long seq = rig.commitLive(insert, live, t, settings.liveTags());
-          long at = System.nanoTime();
-          committedAt.put(seq, at);
-          if (at >= windowStart && at < windowEnd) {
-            windowSeqs.add(seq);
-          }
-          t += settings.liveEvery().toMillis();
-          next += settings.liveEvery().toNanos();
-          long sleep = next - System.nanoTime();
-          if (sleep > 0) {
-            Thread.sleep(sleep / 1_000_000, (int) (sleep % 1_000_000));
-          } else {
-            lateCommits++;
-          }
-        }
+        long[] k = {0};
+        committer.scheduleAtFixedRate(
+            () -> {
+              try {
+                long now = System.nanoTime();
+                if (now >= windowEnd) {
+                  done.complete(null);
+                  return;
+                }
+                if (machine0[0] == null && now >= windowStart) {
+                  cpu0[0] = Machine.cpuSeconds(service);
+                  machine0[0] = Machine.cpuJiffies();
+                }
+                if (now - (begin + k[0] * period) >= period) {
+                  lateCommits[0]++;
+                }
+                long seq =
+                    rig.commitLive(
+                        insert,
+                        live,
+                        1_790_000_000_000L + k[0] * settings.liveEvery().toMillis(),
+                        settings.liveTags());
+                k[0]++;
+                long at = System.nanoTime();
+                committedAt.put(seq, at);
+                if (at >= windowStart && at < windowEnd) {
+                  windowSeqs.add(seq);
+                }
+              } catch (Exception e) {
+                done.completeExceptionally(e);
+              }
+            },
+            0,
+            period,
+            TimeUnit.NANOSECONDS);
+        done.get(windowEnd - begin + TimeUnit.MINUTES.toNanos(1), TimeUnit.NANOSECONDS);
+      } finally {
+        committer.shutdownNow();
+        committer.awaitTermination(10, TimeUnit.SECONDS);
       }
-      double cpu = Machine.cpuSeconds(service) - cpu0;
+      double cpu = Machine.cpuSeconds(service) - cpu0[0];
       long[] machine1 = Machine.cpuJiffies();
       // Let the window's last live commits arrive (the live lane polls once a second): the live
       // position moves past the last one on its PUBACK, by which time the cloud has it too.
@@ -126,8 +150,8 @@ final class ThrottleBench {
       live.close();
       double windowS = settings.window().toNanos() / 1e9;
       out.put("service_cpu_cores", BackfillBench.round(cpu / windowS));
-      out.put("machine_busy_cores", BackfillBench.round(Machine.busyCores(machine0, machine1)));
-      out.put("live_commits_late", lateCommits);
+      out.put("machine_busy_cores", BackfillBench.round(Machine.busyCores(machine0[0], machine1)));
+      out.put("live_commits_late", lateCommits[0]);
       out.putAll(analyse(rig.recorder.arrivals(), windowStart, windowEnd, committedAt, windowSeqs));
       out.put("service_log_warnings", UplinkBench.logLines(uplink, " WARN"));
       out.put("service_log_errors", UplinkBench.logLines(uplink, " ERROR"));
