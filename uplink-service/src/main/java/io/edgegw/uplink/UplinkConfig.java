@@ -167,9 +167,10 @@ public interface UplinkConfig {
   interface Commands {
     /**
      * Target.verb pairs relayed to the local bus. Default {@code
-     * bridge.write,rules.ack,ota.deploy,ota.restart}: the handover's remote update and restart.
+     * bridge.write,rules.ack,ota.deploy,ota.restart,ota.artifact,buffer.export}: the handover's remote
+     * update, restart and data export, and device artifacts.
      */
-    @WithDefault("bridge.write,rules.ack,ota.deploy,ota.restart")
+    @WithDefault("bridge.write,rules.ack,ota.deploy,ota.restart,ota.artifact,buffer.export")
     List<String> allowed();
 
     /** Token bucket: commands per second. Default {@code 5}. */
