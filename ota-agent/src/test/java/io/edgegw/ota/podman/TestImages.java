@@ -13,11 +13,11 @@ import java.util.concurrent.TimeUnit;
  * {@code busybox httpd} on port 8080. Built with podman and pushed to the test registry; the
  * references returned are pinned by digest.
  */
-final class TestImages {
+public final class TestImages {
   private TestImages() {}
 
   /** Runs podman with the project's containers.conf; fails with the output on a non-zero exit. */
-  static String podman(Path containersConf, List<String> args)
+  public static String podman(Path containersConf, List<String> args)
       throws IOException, InterruptedException {
     List<String> command = new ArrayList<>();
     command.add("podman");
@@ -38,7 +38,7 @@ final class TestImages {
    *
    * @return the reference pinned by digest
    */
-  static String buildAndPush(
+  public static String buildAndPush(
       Path containersConf, TlsRegistry registry, Path work, String repository, String version)
       throws IOException, InterruptedException {
     Path busybox = Path.of("/bin/busybox");

@@ -24,7 +24,7 @@ import javax.net.ssl.TrustManagerFactory;
  * as to a production registry with a private CA (podman gets the CA as {@code --cert-dir}). Can be
  * stopped and started again on the same port with the same storage.
  */
-final class TlsRegistry implements AutoCloseable {
+public final class TlsRegistry implements AutoCloseable {
   private final Path dir;
   private final int port;
   private final Path certDir;
@@ -32,7 +32,7 @@ final class TlsRegistry implements AutoCloseable {
   private final SSLContext ssl;
   private Process process;
 
-  TlsRegistry(TestPki pki, Path dir) throws Exception {
+  public TlsRegistry(TestPki pki, Path dir) throws Exception {
     this.dir = dir;
     this.port = FreePorts.loopback();
     TestPki.Issued server = pki.server("127.0.0.1");
@@ -62,7 +62,7 @@ final class TlsRegistry implements AutoCloseable {
   }
 
   /** Starts (again) and waits until {@code /v2/} answers. */
-  void start() throws Exception {
+  public void start() throws Exception {
     Path bin = Path.of("/usr/bin/docker-registry");
     if (!Files.isExecutable(bin)) {
       throw new IllegalStateException(
@@ -102,31 +102,31 @@ final class TlsRegistry implements AutoCloseable {
   }
 
   /** Stops it (SIGKILL): the registry is "down". */
-  void stop() throws InterruptedException {
+  public void stop() throws InterruptedException {
     if (process != null && process.isAlive()) {
       process.destroyForcibly();
       process.waitFor(10, TimeUnit.SECONDS);
     }
   }
 
-  String url() {
+  public String url() {
     return "https://127.0.0.1:" + port;
   }
 
   /** {@code 127.0.0.1:port}, the host part of image references. */
-  String host() {
+  public String host() {
     return "127.0.0.1:" + port;
   }
 
-  Path certDir() {
+  public Path certDir() {
     return certDir;
   }
 
-  Path caFile() {
+  public Path caFile() {
     return caFile;
   }
 
-  SSLContext ssl() {
+  public SSLContext ssl() {
     return ssl;
   }
 
@@ -135,7 +135,7 @@ final class TlsRegistry implements AutoCloseable {
     stop();
   }
 
-  static SSLContext sslTrusting(Path caFile) throws Exception {
+  public static SSLContext sslTrusting(Path caFile) throws Exception {
     KeyStore trust = KeyStore.getInstance(KeyStore.getDefaultType());
     trust.load(null, null);
     try (InputStream in = Files.newInputStream(caFile)) {
