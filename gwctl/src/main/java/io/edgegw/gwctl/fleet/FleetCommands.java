@@ -12,6 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import picocli.CommandLine;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -105,7 +106,11 @@ public final class FleetCommands {
   @Command(
       name = "restart",
       mixinStandardHelpOptions = true,
-      description = "Restart one service, or the whole stack, on gateways (in waves, as deploy).")
+      description = {
+        "Restart one service, or the whole stack, on gateways (in waves, as deploy).",
+        "With --host, reboot the gateways' hosts instead (ota.reboot): uplink relays it only when"
+            + " its uplink.commands.allowed lists ota.reboot, which it does not by default."
+      })
   public static final class Restart implements Callable<Integer> {
 
     @Spec CommandSpec spec;
@@ -120,6 +125,11 @@ public final class FleetCommands {
         paramLabel = "NAME",
         description = "The Compose service; without it the whole stack restarts.")
     String service;
+
+    @Option(
+        names = "--host",
+        description = "Reboot the host (the gateway's ota.reboot.command) instead of a restart.")
+    boolean host;
 
     @Option(
         names = "--wave-size",
@@ -144,8 +154,13 @@ public final class FleetCommands {
 
     @Override
     public Integer call() throws Exception {
+      if (host && service != null) {
+        throw new CommandLine.ParameterException(
+            spec.commandLine(), "--host reboots the whole host; it takes no --service");
+      }
       Map<String, Object> args = service == null ? Map.of() : Map.of("service", service);
-      return rollout(spec, broker, targets, "restart", args, waveSize, haltAfterFailures, timeout);
+      String verb = host ? "reboot" : "restart";
+      return rollout(spec, broker, targets, verb, args, waveSize, haltAfterFailures, timeout);
     }
   }
 
@@ -199,11 +214,19 @@ public final class FleetCommands {
       if (health == null) {
         return "";
       }
+      // ota-agent's aggregate is a Status: the worst state at the top, the installed bundle in
+      // detail.bundle; flat detail fields are read as well.
       JsonNode detail = health.has("detail") ? health.get("detail") : health;
+      JsonNode bundle = detail.path("bundle");
+      Map<String, JsonNode> fields = new LinkedHashMap<>();
+      fields.put("bundleVersion", bundle.hasNonNull("version") ? bundle.get("version") : null);
+      fields.put("bundleDigest", bundle.hasNonNull("digest") ? bundle.get("digest") : null);
+      fields.put("health", health.hasNonNull("state") ? health.get("state") : detail.get("state"));
       StringBuilder s = new StringBuilder();
-      for (String field : List.of("bundleVersion", "bundleDigest", "state")) {
-        if (detail.hasNonNull(field)) {
-          s.append("  ").append(field).append('=').append(detail.get(field).asText());
+      for (Map.Entry<String, JsonNode> f : fields.entrySet()) {
+        JsonNode value = f.getValue() != null ? f.getValue() : detail.get(f.getKey());
+        if (value != null && !value.isNull()) {
+          s.append("  ").append(f.getKey()).append('=').append(value.asText());
         }
       }
       return s.toString();
