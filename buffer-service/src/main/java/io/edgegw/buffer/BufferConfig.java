@@ -25,6 +25,9 @@ public interface BufferConfig {
   /** The retained status on {@code gw/v1/status/buffer}. */
   StatusReport status();
 
+  /** The bus export ({@code gw/v1/cmd/buffer/export}, relayed from the cloud by uplink). */
+  Export export();
+
   /**
    * devices.yaml, read only for the unit of each tag (the bridge validates the file). Default
    * {@code /etc/gateway/devices.yaml}; a missing file leaves units empty.
@@ -158,5 +161,45 @@ public interface BufferConfig {
     /** How often the retained status is refreshed. Default {@code 15s}. */
     @WithDefault("15s")
     Duration interval();
+  }
+
+  /** Bus export settings: the command {@code buffer.export}, answered in parts. */
+  interface Export {
+    /**
+     * A part is sent once its data holds this much; well under the 1 MiB payload limit, since JSON
+     * escaping can grow the data. Default {@code 128K}.
+     */
+    @WithDefault("128K")
+    MemorySize partBytes();
+
+    /** Most rows per part, unless the command's {@code chunkRows} says otherwise. Default 5000. */
+    @WithDefault("5000")
+    int partRows();
+
+    /** Most rows of one export; a larger one stops with a failed reply. Default 20000000. */
+    @WithDefault("20000000")
+    long maxRows();
+
+    /** Most parts of one export; a larger one stops with a failed reply. Default 20000. */
+    @WithDefault("20000")
+    int maxParts();
+
+    /** Exports running at once; another is refused until one ends. Default 1. */
+    @WithDefault("1")
+    int concurrent();
+
+    /** How long the local broker may take to acknowledge a part. Default {@code 30s}. */
+    @WithDefault("30s")
+    Duration ackTimeout();
+
+    /**
+     * The range when the command names no {@code from}: this long before {@code to}. Default 30d.
+     */
+    @WithDefault("30d")
+    Duration defaultRange();
+
+    /** MQTT client id of the command session (a clean session). Default {@code gw-buffer-cmd}. */
+    @WithDefault("gw-buffer-cmd")
+    String clientId();
   }
 }

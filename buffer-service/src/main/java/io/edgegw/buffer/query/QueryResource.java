@@ -24,9 +24,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Set;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
 import org.eclipse.microprofile.openapi.annotations.security.SecurityRequirement;
@@ -214,62 +212,35 @@ public class QueryResource {
       @QueryParam("from") String from,
       @QueryParam("to") String to,
       @Parameter(description = "csv (default) or json") @QueryParam("format") String format) {
-    List<SeriesInfo> chosen = new ArrayList<>();
-    if (seriesList == null || seriesList.isBlank()) {
-      try {
-        chosen.addAll(series());
-      } catch (SQLException e) {
-        throw new UncheckedIOException(new IOException(e));
-      }
-    } else {
-      Set<Integer> ids = new LinkedHashSet<>();
-      for (String part : seriesList.split(",", -1)) {
-        ids.add(QueryParams.seriesId(part));
-      }
-      for (int sid : ids) {
-        chosen.add(find(sid));
-      }
+    ExportRows export;
+    try (Connection c = dataSource.getConnection()) {
+      export =
+          ExportRows.plan(
+              c,
+              seriesList == null || seriesList.isBlank()
+                  ? List.of()
+                  : List.of(seriesList.split(",", -1)),
+              from,
+              to,
+              format,
+              clock.instant(),
+              Duration.ofDays(1));
+    } catch (ExportRows.Rejected e) {
+      throw new BadRequest(
+          e.unknownSeries() ? Response.Status.NOT_FOUND : Response.Status.BAD_REQUEST,
+          e.getMessage());
+    } catch (SQLException e) {
+      throw new UncheckedIOException(new IOException("series lookup failed: " + e.getMessage(), e));
     }
-    QueryParams.Range range = QueryParams.range(from, to, clock.instant(), Duration.ofDays(1));
-    QueryParams.Format f = QueryParams.format(format == null ? "csv" : format);
     return stream(
-            f,
+            QueryParams.format(export.format()),
             "export",
             out -> {
-              try (Connection c = cursor();
-                  PreparedStatement ps =
-                      c.prepareStatement(
-                          "SELECT ts, value, text_value, quality FROM sample"
-                              + " WHERE series_id = ? AND ts >= ? AND ts < ? ORDER BY ts")) {
-                RowWriter w =
-                    RowWriter.open(
-                        f, out, "series", "device", "tag", "unit", "time", "t", "v", "q");
-                ps.setFetchSize(config.api().fetchSize());
-                for (SeriesInfo s : chosen) {
-                  ps.setInt(1, s.id());
-                  ps.setTimestamp(2, Timestamp.from(range.from()));
-                  ps.setTimestamp(3, Timestamp.from(range.to()));
-                  try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                      Instant t = rs.getTimestamp(1).toInstant();
-                      w.beginRow();
-                      w.field("series", s.id());
-                      w.field("device", s.device());
-                      w.field("tag", s.tag());
-                      w.field("unit", s.unit());
-                      w.time("time", t);
-                      w.field("t", t.toEpochMilli());
-                      w.value(s.kind(), rs, 2, 3);
-                      w.quality(rs, 4);
-                      w.endRow();
-                    }
-                  }
-                }
-                w.finish();
+              try (Connection c = cursor()) {
+                export.write(c, config.api().fetchSize(), out, null);
               }
             })
-        .header(
-            "Content-Disposition", "attachment; filename=\"export." + f.name().toLowerCase() + "\"")
+        .header("Content-Disposition", "attachment; filename=\"export." + export.format() + "\"")
         .build();
   }
 
@@ -325,21 +296,7 @@ public class QueryResource {
 
   /** A connection in a read-only transaction, so the driver can use a server-side cursor. */
   private Connection cursor() throws SQLException {
-    Connection c = dataSource.getConnection();
-    try {
-      c.setAutoCommit(false);
-      c.setReadOnly(true);
-      try (Statement s = c.createStatement()) {
-        s.execute("SET LOCAL statement_timeout = " + config.api().statementTimeout().toMillis());
-        // PostgreSQL's JIT compiles these scans anew for every request: on a 30-day aggregate it
-        // spent ~2.3 s of ~5.6 s compiling (docs/benchmarks.md). The plans are simple; no JIT.
-        s.execute("SET LOCAL jit = off");
-      }
-      return c;
-    } catch (SQLException e) {
-      c.close();
-      throw e;
-    }
+    return ExportRows.cursor(dataSource, config.api().statementTimeout());
   }
 
   private SeriesInfo find(int id) {

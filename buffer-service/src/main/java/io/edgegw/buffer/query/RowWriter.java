@@ -30,6 +30,9 @@ abstract class RowWriter {
    */
   abstract void finish() throws IOException;
 
+  /** Pushes everything written so far to the output stream (a part boundary of the bus export). */
+  abstract void flush() throws IOException;
+
   abstract void beginRow() throws IOException;
 
   abstract void endRow() throws IOException;
@@ -72,6 +75,11 @@ abstract class RowWriter {
     Json(OutputStream out) throws IOException {
       gen = new JsonFactory().createGenerator(out);
       gen.writeStartArray();
+    }
+
+    @Override
+    void flush() throws IOException {
+      gen.flush();
     }
 
     @Override
@@ -138,6 +146,11 @@ abstract class RowWriter {
         out.write(',');
       }
       first = false;
+    }
+
+    @Override
+    void flush() throws IOException {
+      out.flush();
     }
 
     @Override
