@@ -2,6 +2,7 @@ package io.edgegw.gwctl;
 
 import io.edgegw.bundle.BundleRejectedException;
 import io.edgegw.bundle.RegistryUnavailableException;
+import io.edgegw.gwctl.fleet.DataCommand;
 import io.edgegw.gwctl.fleet.FleetCommands;
 import io.edgegw.gwctl.fleet.FleetUnavailableException;
 import java.io.PrintWriter;
@@ -29,6 +30,7 @@ import picocli.CommandLine.Command;
       FleetCommands.Deploy.class,
       FleetCommands.Restart.class,
       FleetCommands.Status.class,
+      DataCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Gwctl {
