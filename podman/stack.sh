@@ -8,6 +8,9 @@
 #   podman/stack.sh down     stop and remove the containers (data volumes are kept)
 #   podman/stack.sh purge    down, and remove the data volumes and networks too
 #
+# GW_DEMO_LOAD=DEVICESxTAGS (e.g. 10x1000, 10,000 values/s) runs the plant container as a load
+# generator (compose/load.yaml) instead of the three-device plant; bench/stack.sh uses it.
+#
 # State in run/stack/ (ignored by git). Ports on 127.0.0.1: broker GW_BUS_PORT (1883), bridge 8081,
 # buffer 8082, uplink 8084, the cloud stand-in GW_DEMO_CLOUD_PORT (18883); they are those of
 # bin/gateway up, so run one or the other. JAVA_HOME: a JDK >= 21 (for the image build).
@@ -15,14 +18,24 @@ set -euo pipefail
 # shellcheck source=podman/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 ROOT=$(cd "$PODMAN_DIR/.." && pwd)
-RUN=$ROOT/run/stack
 PROJECT=${GW_PROJECT:-edgegw}
+# Another project (the benchmark's) keeps its own state, so it never touches the demo's.
+RUN=$ROOT/run/stack${GW_PROJECT:+-$GW_PROJECT}
+[ "$PROJECT" = edgegw ] && RUN=$ROOT/run/stack
 VERSION=$(sed -n 's:^  <version>\(.*\)</version>.*:\1:p' "$ROOT/pom.xml" | head -1)
 SERVICES=(bridge buffer rules uplink)
 export GW_SECRETS=$RUN/secrets GW_CONFIG=$RUN/config GW_VERSION=$VERSION GW_STACK_DIR=$ROOT/compose
 export GW_MOSQUITTO_IMAGE=${GW_MOSQUITTO_IMAGE:-$GW_IMAGE_PREFIX/mosquitto:$(debian_suite)}
 export GW_DB_IMAGE=${GW_DB_IMAGE:-$GW_IMAGE_PREFIX/postgres:15}
 compose=(podman-compose -p "$PROJECT" -f "$ROOT/compose/gateway.yaml" -f "$ROOT/compose/demo.yaml")
+if [ -n "${GW_DEMO_LOAD:-}" ]; then
+  [[ $GW_DEMO_LOAD =~ ^([1-9][0-9]*)x([1-9][0-9]*)$ ]] || {
+    echo "GW_DEMO_LOAD='$GW_DEMO_LOAD' must be DEVICESxTAGS, e.g. 10x1000" >&2
+    exit 2
+  }
+  export GW_LOAD_DEVICES=${BASH_REMATCH[1]} GW_LOAD_TAGS=${BASH_REMATCH[2]}
+  compose+=(-f "$ROOT/compose/load.yaml")
+fi
 
 healthy() { podman healthcheck run "${PROJECT}_$1_1" >/dev/null 2>&1; }
 
@@ -38,9 +51,22 @@ up() {
   fi
   "$PODMAN_DIR/provision.sh" --gateway-id "${GW_GATEWAY_ID:-gw-demo}" --demo-cloud "$GW_SECRETS"
   mkdir -p "$GW_CONFIG"
-  sed 's/host: 127.0.0.1/host: plant/' "$ROOT/bin/plant-devices.yaml" >"$GW_CONFIG/devices.yaml"
+  if [ -n "${GW_DEMO_LOAD:-}" ]; then
+    # The load generator's devices, as SimulatedFleet lays them out (built with the images).
+    "${JAVA_HOME:+$JAVA_HOME/bin/}java" -cp "$ROOT/test-support/target/classes:$ROOT/test-support/target/container/lib/*" \
+      io.edgegw.testsupport.SimulatedFleet --yaml-only --devices "$GW_LOAD_DEVICES" --tags "$GW_LOAD_TAGS" \
+      --base-port 15020 --yaml-host plant --devices-yaml "$GW_CONFIG/devices.yaml"
+    # One threshold rule and one quality rule per load device: the engine sees every value.
+    { echo "version: 1"; echo "rules:"
+      for ((d = 0; d < GW_LOAD_DEVICES; d++)); do
+        echo "  - { id: dev$d-t0-high, severity: WARNING, threshold: { device: dev$d, tag: t0, hi: 25000, hysteresis: 100 } }"
+        echo "  - { id: dev$d-t1-quality, severity: WARNING, quality: { device: dev$d, tag: t1 } }"
+      done; } >"$GW_CONFIG/rules.yaml"
+  else
+    sed 's/host: 127.0.0.1/host: plant/' "$ROOT/bin/plant-devices.yaml" >"$GW_CONFIG/devices.yaml"
+  fi
   # The plant's rules, copied once: edits to run/stack/config/rules.yaml are kept.
-  [ -s "$GW_CONFIG/rules.yaml" ] || cp "$ROOT/bin/plant-rules.yaml" "$GW_CONFIG/rules.yaml"
+  [ -n "${GW_DEMO_LOAD:-}" ] || [ -s "$GW_CONFIG/rules.yaml" ] || cp "$ROOT/bin/plant-rules.yaml" "$GW_CONFIG/rules.yaml"
   local start=$SECONDS
   "${compose[@]}" up -d >"$RUN/compose-up.log" 2>&1 || { tail -20 "$RUN/compose-up.log" >&2; exit 1; }
   echo "Waiting for the services to be healthy..." >&2

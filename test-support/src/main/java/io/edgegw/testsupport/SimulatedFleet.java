@@ -16,6 +16,10 @@ import java.util.concurrent.TimeUnit;
  * --tags} tags whose values change every second, and the matching devices.yaml written to {@code
  * --devices-yaml}. Tags are a mix of int16, uint16 and float32 with small gaps, so the bridge must
  * coalesce reads. Runs until killed.
+ *
+ * <p>For the stack benchmark the fleet runs in the plant container: {@code --bind 0.0.0.0} listens
+ * on every interface and {@code --yaml-host plant} names the container in devices.yaml; {@code
+ * --yaml-only} writes devices.yaml and exits, without starting any device.
  */
 public final class SimulatedFleet {
   private SimulatedFleet() {}
@@ -49,8 +53,21 @@ public final class SimulatedFleet {
     int tags = 1_000;
     int basePort = 16_000;
     Path yaml = Path.of("devices.yaml");
-    for (int i = 0; i + 1 < args.length; i += 2) {
+    String bind = "127.0.0.1";
+    String yamlHost = null;
+    boolean yamlOnly = false;
+    for (int i = 0; i < args.length; i += 2) {
+      if (args[i].equals("--yaml-only")) {
+        yamlOnly = true;
+        i--;
+        continue;
+      }
+      if (i + 1 >= args.length) {
+        throw new IllegalArgumentException("argument " + args[i] + " needs a value");
+      }
       switch (args[i]) {
+        case "--bind" -> bind = args[i + 1];
+        case "--yaml-host" -> yamlHost = args[i + 1];
         case "--devices" -> devices = Integer.parseInt(args[i + 1]);
         case "--tags" -> tags = Integer.parseInt(args[i + 1]);
         case "--base-port" -> basePort = Integer.parseInt(args[i + 1]);
@@ -59,10 +76,15 @@ public final class SimulatedFleet {
       }
     }
     List<FleetTag> layout = layout(tags);
+    writeYaml(yaml, devices, basePort, yamlHost == null ? bind : yamlHost, layout);
+    if (yamlOnly) {
+      return;
+    }
     int size = layout.getLast().address() + 2;
+    java.net.InetAddress address = java.net.InetAddress.getByName(bind);
     List<ModbusTcpSimulator> sims = new ArrayList<>();
     for (int d = 0; d < devices; d++) {
-      sims.add(ModbusTcpSimulator.directAt(basePort + d, 1, size));
+      sims.add(ModbusTcpSimulator.directAt(address, basePort + d, 1, size));
     }
     ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor();
     long[] tick = {0};
@@ -84,11 +106,21 @@ public final class SimulatedFleet {
         0,
         1,
         TimeUnit.SECONDS);
+    System.out.printf(
+        "fleet: %d devices x %d tags on %s:%d..%d%n",
+        devices, tags, bind, basePort, basePort + devices - 1);
+    new CountDownLatch(1).await();
+  }
+
+  private static void writeYaml(
+      Path yaml, int devices, int basePort, String host, List<FleetTag> layout) throws IOException {
     StringBuilder out = new StringBuilder("version: 1\npollGroups:\n  fast: 1s\ndevices:\n");
     for (int d = 0; d < devices; d++) {
       out.append("  - id: dev")
           .append(d)
-          .append("\n    tcp: { host: 127.0.0.1, port: ")
+          .append("\n    tcp: { host: ")
+          .append(host)
+          .append(", port: ")
           .append(basePort + d)
           .append(" }\n    timeout: 1s\n    maxGap: 8\n    tags:\n");
       for (FleetTag t : layout) {
@@ -104,9 +136,5 @@ public final class SimulatedFleet {
     Path tmp = yaml.resolveSibling(yaml.getFileName() + ".tmp");
     Files.writeString(tmp, out);
     Files.move(tmp, yaml, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-    System.out.printf(
-        "fleet: %d devices x %d tags on 127.0.0.1:%d..%d%n",
-        devices, tags, basePort, basePort + devices - 1);
-    new CountDownLatch(1).await();
   }
 }
