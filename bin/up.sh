@@ -88,12 +88,15 @@ topic write gw/v1/status/bridge
 topic write gw/v1/reply/#
 topic write gw/v1/dlq/bridge
 topic read gw/v1/cmd/bridge/#
-# buffer: stores telemetry and alarm events; publishes its status and dead letters.
+# buffer: stores telemetry and alarm events; publishes its status and dead letters; answers its
+# export command (buffer.export) with replies.
 user buffer
 topic read gw/v1/telemetry/#
 topic read gw/v1/event/alarm
 topic write gw/v1/status/buffer
 topic write gw/v1/dlq/buffer
+topic read gw/v1/cmd/buffer/#
+topic write gw/v1/reply/#
 # rules: evaluates telemetry; owns alarm states and events; sends interlock writes to the bridge
 # and answers its acknowledgement commands. Reads its own retained status (the restore marker).
 user rules

@@ -47,6 +47,7 @@ class BusAclIT {
           "gw/v1/cmd/bridge/write",
           "gw/v1/cmd/rules/ack",
           "gw/v1/cmd/ota/restart",
+          "gw/v1/cmd/buffer/export",
           "gw/v1/status/gateway",
           "gw/v1/reply/c1",
           "gw/v1/dlq/bridge",
@@ -62,7 +63,7 @@ class BusAclIT {
               "gw/v1/reply/c1",
               "gw/v1/dlq/bridge"),
           "buffer",
-          Set.of("gw/v1/status/buffer", "gw/v1/dlq/buffer"),
+          Set.of("gw/v1/status/buffer", "gw/v1/dlq/buffer", "gw/v1/reply/c1"),
           "rules",
           Set.of(
               "gw/v1/status/rules",
@@ -75,11 +76,16 @@ class BusAclIT {
               "gw/v1/cmd/bridge/write",
               "gw/v1/cmd/rules/ack",
               "gw/v1/cmd/ota/restart",
+              "gw/v1/cmd/buffer/export",
               "gw/v1/status/uplink"),
           "ota",
           Set.of("gw/v1/status/gateway", "gw/v1/reply/c1"),
           "operator",
-          Set.of("gw/v1/cmd/bridge/write", "gw/v1/cmd/rules/ack", "gw/v1/cmd/ota/restart"),
+          Set.of(
+              "gw/v1/cmd/bridge/write",
+              "gw/v1/cmd/rules/ack",
+              "gw/v1/cmd/ota/restart",
+              "gw/v1/cmd/buffer/export"),
           "health",
           Set.of());
 
@@ -89,7 +95,7 @@ class BusAclIT {
           "bridge",
           Set.of("gw/v1/cmd/bridge/write"),
           "buffer",
-          Set.of("gw/v1/telemetry/boiler", "gw/v1/event/alarm"),
+          Set.of("gw/v1/telemetry/boiler", "gw/v1/event/alarm", "gw/v1/cmd/buffer/export"),
           "rules",
           Set.of(
               "gw/v1/telemetry/boiler",
