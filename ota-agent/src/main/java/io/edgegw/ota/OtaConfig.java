@@ -1,10 +1,12 @@
 package io.edgegw.ota;
 
+import io.quarkus.runtime.configuration.MemorySize;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -46,6 +48,9 @@ public interface OtaConfig {
 
   /** Host reboot: the command run for {@code gw/v1/cmd/ota/reboot}. */
   Reboot reboot();
+
+  /** Files for local devices (firmware, models) and the OT-side server that hands them out. */
+  Artifacts artifacts();
 
   /** Registry settings. */
   interface Registry {
@@ -193,5 +198,44 @@ public interface OtaConfig {
      */
     @WithDefault("systemctl,reboot")
     List<String> command();
+  }
+
+  /** Device artifacts: signed files from the registry, served to OT-side devices over HTTP. */
+  interface Artifacts {
+    /**
+     * {@code host:port} of the OT interface the artifact server listens on, an IP literal ({@code
+     * [v6]:port} for IPv6); a wildcard address is refused. Default: none, the server is off (the
+     * {@code artifact} command still stores artifacts).
+     */
+    Optional<String> listen();
+
+    /**
+     * Known devices: {@code ota.artifacts.devices.<id>=<address>}, the device's source address on
+     * the OT network, or {@code any} when it is identified by {@code ?device=<id>} alone. Default:
+     * none, every download is refused.
+     */
+    Map<String, String> devices();
+
+    /**
+     * Largest artifact accepted from the registry (held in memory while verified). Default {@code
+     * 64M}.
+     */
+    @WithDefault("64M")
+    MemorySize maxSize();
+
+    /** Versions kept per artifact name, the served one included. Default {@code 3}. */
+    @WithDefault("3")
+    int keep();
+
+    /** Downloads served at the same time; more wait. Default {@code 8}. */
+    @WithDefault("8")
+    int maxConcurrent();
+
+    /**
+     * Longest one response may take before the connection is closed (a device that stops reading
+     * holds a thread until then). Default {@code 30m}.
+     */
+    @WithDefault("30m")
+    Duration responseTimeout();
   }
 }

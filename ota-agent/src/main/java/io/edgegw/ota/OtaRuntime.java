@@ -1,5 +1,6 @@
 package io.edgegw.ota;
 
+import io.edgegw.bundle.BundleVerifier;
 import io.edgegw.bundle.Keys;
 import io.edgegw.bundle.RegistryClient;
 import io.edgegw.contracts.Command;
@@ -9,6 +10,9 @@ import io.edgegw.contracts.PayloadCodec;
 import io.edgegw.contracts.PayloadException;
 import io.edgegw.contracts.Status;
 import io.edgegw.contracts.Topics;
+import io.edgegw.ota.artifact.ArtifactDistribution;
+import io.edgegw.ota.artifact.DeviceTable;
+import io.edgegw.ota.artifact.ListenAddress;
 import io.edgegw.ota.bundle.RegistryBundles;
 import io.edgegw.ota.bus.AgentBus;
 import io.edgegw.ota.command.OtaCommands;
@@ -62,7 +66,8 @@ import org.jboss.logging.Logger;
 /**
  * Wires the ota-agent: the update flow with podman, the local bus (commands in, replies and the
  * retained {@code gw/v1/status/ota} and {@code gw/v1/status/gateway} out), recovery of an update a
- * killed agent left, and the periodic gateway health aggregate.
+ * killed agent left, the periodic gateway health aggregate, and the device artifacts ({@code
+ * artifact} verb, OT-side download server, retained {@code gw/v1/status/artifacts}).
  */
 @ApplicationScoped
 public class OtaRuntime {
@@ -83,6 +88,7 @@ public class OtaRuntime {
   private Stack stack;
   private UpdateFlow updates;
   private OtaCommands commands;
+  private ArtifactDistribution artifacts;
   private HostMetrics host;
   private AgentBus bus;
   private ExecutorService worker;
@@ -109,7 +115,9 @@ public class OtaRuntime {
             config.stack().podmanCompose(),
             config.stack().project(),
             certDirectory());
-    RegistryBundles bundles = new RegistryBundles(registryClient(), trustAnchors());
+    RegistryClient registryClient = registryClient();
+    List<PublicKey> anchors = trustAnchors();
+    RegistryBundles bundles = new RegistryBundles(registryClient, anchors);
     OtaConfig.HealthGate g = config.healthGate();
     HealthGate.Pause pause = d -> Thread.sleep(d);
     updates =
@@ -131,6 +139,7 @@ public class OtaRuntime {
             .description("commands on gw/v1/cmd/ota/+ that could not be read")
             .register(registry);
     worker = Executors.newSingleThreadExecutor(Thread.ofPlatform().name("ota-worker").factory());
+    artifacts = startArtifacts(registryClient, anchors);
     commands =
         new OtaCommands(
             updates,
@@ -140,7 +149,8 @@ public class OtaRuntime {
             clock,
             worker,
             this::reply,
-            this::activity);
+            this::activity,
+            c -> artifacts.accept(c));
     OtaConfig.Bus b = config.bus();
     bus =
         new AgentBus(
@@ -163,6 +173,9 @@ public class OtaRuntime {
   }
 
   void onStop(@Observes ShutdownEvent event) {
+    if (artifacts != null) {
+      artifacts.close();
+    }
     if (ticker != null) {
       ticker.shutdownNow();
     }
@@ -294,7 +307,9 @@ public class OtaRuntime {
               version,
               started,
               clock.millis());
+      report = GatewayHealth.withSection(report, "artifacts", artifacts.summary());
       lastHealth = report;
+      artifacts.publishStatus();
       if (bus != null && bus.isConnected()) {
         bus.publish(Topics.status(GatewayHealth.COMPONENT), codec.encode(report), true);
       }
@@ -331,6 +346,60 @@ public class OtaRuntime {
             args,
             replyTo,
             clock.millis() + 60_000));
+  }
+
+  /**
+   * Device artifacts: the served versions and every device's downloads, for the management page.
+   */
+  public Map<String, Object> artifacts() {
+    return artifacts == null ? Map.of() : artifacts.detail();
+  }
+
+  private ArtifactDistribution startArtifacts(RegistryClient client, List<PublicKey> anchors)
+      throws IOException {
+    OtaConfig.Artifacts a = config.artifacts();
+    long max = a.maxSize().asLongValue();
+    if (max < 1 || max > Integer.MAX_VALUE - 1024) {
+      throw new IllegalStateException(
+          "ota.artifacts.max-size must be between 1 and 2047M (artifacts are held in memory), got "
+              + max);
+    }
+    ArtifactDistribution.Settings settings;
+    try {
+      settings =
+          new ArtifactDistribution.Settings(
+              config.stateDir().resolve("artifacts"),
+              a.keep(),
+              (int) max,
+              a.listen().map(l -> ListenAddress.parse("ota.artifacts.listen", l)),
+              new DeviceTable(a.devices(), "ota.artifacts.devices"),
+              a.maxConcurrent(),
+              a.responseTimeout());
+    } catch (IllegalArgumentException e) {
+      throw new IllegalStateException(e.getMessage(), e);
+    }
+    return ArtifactDistribution.start(
+        settings,
+        client::pullArtifact,
+        new BundleVerifier(anchors),
+        new RetryBackoff(config.registry().retryInitial(), config.registry().retryMax()),
+        config.registry().retryFor(),
+        clock,
+        registry,
+        this::reply,
+        detail -> {
+          if (bus != null && bus.isConnected()) {
+            Status s =
+                Status.of(
+                    ArtifactDistribution.COMPONENT,
+                    artifacts == null ? Status.State.ONLINE : artifacts.state(detail),
+                    version,
+                    started,
+                    clock.millis(),
+                    detail);
+            bus.publish(Topics.status(ArtifactDistribution.COMPONENT), codec.encode(s), true);
+          }
+        });
   }
 
   /** Whether the local bus session is up; for readiness. */

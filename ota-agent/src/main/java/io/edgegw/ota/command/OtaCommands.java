@@ -18,8 +18,10 @@ import org.jboss.logging.Logger;
 
 /**
  * The agent's verbs on {@code gw/v1/cmd/ota/{verb}}: {@code deploy} (args {@code repository},
- * {@code reference}), {@code restart} (arg {@code service}, or none for the whole stack) and {@code
- * reboot}. Each runs on the agent's worker, one at a time; an expired command is refused unopened.
+ * {@code reference}), {@code restart} (arg {@code service}, or none for the whole stack), {@code
+ * reboot} and {@code artifact} (args {@code repository}, {@code reference}, optional {@code
+ * devices}; handed to the device artifacts, which run on their own worker). The others run on the
+ * agent's worker, one at a time; an expired command is refused unopened.
  */
 public final class OtaCommands {
   private static final Logger LOG = Logger.getLogger(OtaCommands.class);
@@ -32,6 +34,7 @@ public final class OtaCommands {
   private final ExecutorService worker;
   private final BiConsumer<String, CommandResult> reply;
   private final Consumer<Map<String, Object>> activity;
+  private final Consumer<Command> artifacts;
 
   /**
    * @param updates the update flow
@@ -42,6 +45,7 @@ public final class OtaCommands {
    * @param worker runs the commands one after the other
    * @param reply publishes a result on a reply topic
    * @param activity receives what the agent does now, for its status
+   * @param artifacts takes the {@code artifact} verb (device artifacts, on their own worker)
    */
   public OtaCommands(
       UpdateFlow updates,
@@ -51,7 +55,8 @@ public final class OtaCommands {
       InstantSource clock,
       ExecutorService worker,
       BiConsumer<String, CommandResult> reply,
-      Consumer<Map<String, Object>> activity) {
+      Consumer<Map<String, Object>> activity,
+      Consumer<Command> artifacts) {
     this.updates = updates;
     this.stack = stack;
     this.rebootRunner = rebootRunner;
@@ -60,6 +65,7 @@ public final class OtaCommands {
     this.worker = worker;
     this.reply = reply;
     this.activity = activity;
+    this.artifacts = artifacts;
   }
 
   /** Accepts a command; the result goes to its {@code replyTo}. */
@@ -93,13 +99,14 @@ public final class OtaCommands {
       }
       case "restart" -> worker.execute(() -> restart(c, text(c.args().get("service"))));
       case "reboot" -> worker.execute(() -> reboot(c));
+      case "artifact" -> artifacts.accept(c);
       default ->
           reply.accept(
               c.replyTo(),
               CommandResult.failed(
                   c.id(),
                   clock.millis(),
-                  "unknown verb '" + c.verb() + "'; ota knows deploy, restart, reboot"));
+                  "unknown verb '" + c.verb() + "'; ota knows deploy, restart, reboot, artifact"));
     }
   }
 

@@ -19,7 +19,18 @@ public final class GatewayHealth {
   private static final java.util.Set<String> DETAILED =
       java.util.Set.of("bridge", "buffer", "uplink");
 
+  /** Statuses the agent itself publishes that get their own section instead of a service entry. */
+  private static final java.util.Set<String> OWN_SECTIONS = java.util.Set.of("artifacts");
+
   private GatewayHealth() {}
+
+  /** The report with one more section in its detail (e.g. the device artifacts' summary). */
+  public static Status withSection(Status report, String section, Map<String, Object> value) {
+    Map<String, Object> detail = new LinkedHashMap<>(report.detail());
+    detail.put(section, value);
+    return Status.of(
+        report.component(), report.state(), report.version(), report.started(), report.t(), detail);
+  }
 
   /**
    * @param statuses every component's latest status (the aggregate's own is ignored)
@@ -41,7 +52,7 @@ public final class GatewayHealth {
     Map<String, Object> services = new LinkedHashMap<>();
     Status.State worst = Status.State.ONLINE;
     for (Status s : statuses.values()) {
-      if (s.component().equals(COMPONENT)) {
+      if (s.component().equals(COMPONENT) || OWN_SECTIONS.contains(s.component())) {
         continue;
       }
       Map<String, Object> one = new LinkedHashMap<>();

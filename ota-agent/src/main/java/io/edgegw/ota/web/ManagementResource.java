@@ -28,8 +28,9 @@ import org.jboss.logging.Logger;
 
 /**
  * The management page's API: login with the token, then the gateway's health, the installed bundle
- * and its history, and a restart. State-changing calls need the session cookie (SameSite=Strict,
- * HttpOnly) and the {@code X-Gateway-Request} header, which a cross-site form cannot send.
+ * and its history, the device artifacts with every device's downloads, and a restart.
+ * State-changing calls need the session cookie (SameSite=Strict, HttpOnly) and the {@code
+ * X-Gateway-Request} header, which a cross-site form cannot send.
  */
 @Path("/api")
 @ApplicationScoped
@@ -110,6 +111,7 @@ public class ManagementResource {
     body.put("history", installed.history());
     body.put("activity", runtime.activity());
     body.put("exportUrl", config.web().exportUrl());
+    body.put("artifacts", runtime.artifacts());
     return Response.ok(body).build();
   }
 
