@@ -27,6 +27,7 @@ import picocli.CommandLine.Command;
     subcommands = {
       KeysCommand.class,
       BundleCommand.class,
+      ArtifactCommand.class,
       FleetCommands.Deploy.class,
       FleetCommands.Restart.class,
       FleetCommands.Status.class,

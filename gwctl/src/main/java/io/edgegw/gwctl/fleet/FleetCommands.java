@@ -233,7 +233,14 @@ public final class FleetCommands {
     }
   }
 
-  private static int rollout(
+  /**
+   * Sends {@code gw/v1/cmd/ota/{verb}} with {@code args} to the targeted gateways in waves and
+   * prints their progress and outcome; shared by deploy, restart and {@code gwctl artifact deploy}.
+   *
+   * @return 0 when every gateway succeeded
+   * @throws FleetFailedException after the summary when one failed, timed out or was skipped
+   */
+  public static int rollout(
       CommandSpec spec,
       BrokerOptions broker,
       Targets targets,
