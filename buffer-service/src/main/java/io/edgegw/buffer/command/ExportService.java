@@ -24,7 +24,12 @@ public class ExportService {
   void onStart(@Observes StartupEvent event) {
     BufferConfig.Bus b = config.bus();
     BufferConfig.Export e = config.export();
-    CommandBus[] session = new CommandBus[1];
+    // The session hands commands to the exports, which answer through the session.
+    bus =
+        new CommandBus(
+            new BusIngest.Settings(
+                b.host(), b.port(), e.clientId(), b.username(), b.password(), b.keepAlive()),
+            (topic, payload) -> exports.onCommand(topic, payload));
     exports =
         new ExportCommands(
             dataSource,
@@ -38,14 +43,8 @@ public class ExportService {
                 e.defaultRange(),
                 config.api().fetchSize(),
                 config.api().statementTimeout()),
-            (topic, payload) -> session[0].publish(topic, payload),
+            bus::publish,
             clock);
-    session[0] =
-        new CommandBus(
-            new BusIngest.Settings(
-                b.host(), b.port(), e.clientId(), b.username(), b.password(), b.keepAlive()),
-            exports::onCommand);
-    bus = session[0];
     bus.start();
   }
 
