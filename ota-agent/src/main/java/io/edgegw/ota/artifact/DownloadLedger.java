@@ -86,6 +86,7 @@ public final class DownloadLedger {
     private final boolean toEnd;
     private final long started;
     private final AtomicLong bytes = new AtomicLong();
+    private final long seq = sequence.incrementAndGet();
     private final java.util.concurrent.atomic.AtomicBoolean ended =
         new java.util.concurrent.atomic.AtomicBoolean();
 
@@ -128,7 +129,7 @@ public final class DownloadLedger {
         return;
       }
       Entry e = entry(state, error);
-      put(e);
+      put(seq, e);
       listener.accept(e);
     }
 
@@ -150,6 +151,8 @@ public final class DownloadLedger {
   private final InstantSource clock;
   private final Consumer<Entry> listener;
   private final Map<String, Map<String, Entry>> latest = new TreeMap<>();
+  private final Map<String, Map<String, Long>> sequences = new TreeMap<>();
+  private final AtomicLong sequence = new AtomicLong();
 
   /**
    * @param clock time
@@ -171,12 +174,18 @@ public final class DownloadLedger {
       String device, String name, String digest, long offset, long length, long size) {
     Transfer t = new Transfer(device, name, digest, offset, length, offset + length == size);
     Entry e = t.entry(State.IN_PROGRESS, "");
-    put(e);
+    put(t.seq, e);
     listener.accept(e);
     return t;
   }
 
-  private synchronized void put(Entry e) {
+  /** Records {@code e} unless a later download of the same device and name is recorded already. */
+  private synchronized void put(long seq, Entry e) {
+    Map<String, Long> seqs = sequences.computeIfAbsent(e.device(), d -> new TreeMap<>());
+    if (seqs.getOrDefault(e.name(), 0L) > seq) {
+      return; // an older parallel download ending after a newer one started
+    }
+    seqs.put(e.name(), seq);
     latest.computeIfAbsent(e.device(), d -> new TreeMap<>()).put(e.name(), e);
   }
 

@@ -81,6 +81,20 @@ class DownloadLedgerTest {
   }
 
   @Test
+  void anOlderDownloadEndingLateDoesNotHideTheNewerOne() {
+    DownloadLedger.Transfer first = ledger.start("plc-1", "fw.bin", D1, 0, 100, 100);
+    DownloadLedger.Transfer second = ledger.start("plc-1", "fw.bin", D1, 0, 10, 100);
+    first.sent(100);
+    first.finished();
+    assertThat(ledger.get("plc-1", "fw.bin").orElseThrow().state())
+        .isEqualTo(DownloadLedger.State.IN_PROGRESS);
+    second.sent(10);
+    second.finished();
+    assertThat(ledger.get("plc-1", "fw.bin").orElseThrow().state())
+        .isEqualTo(DownloadLedger.State.PARTIAL);
+  }
+
+  @Test
   void finishingShortOfTheLengthIsAborted() {
     DownloadLedger.Transfer t = ledger.start("plc-1", "fw.bin", D1, 0, 100, 100);
     t.sent(99);
