@@ -167,8 +167,8 @@ public interface UplinkConfig {
   interface Commands {
     /**
      * Target.verb pairs relayed to the local bus. Default {@code
-     * bridge.write,rules.ack,ota.deploy,ota.restart,ota.artifact,buffer.export}: the handover's remote
-     * update, restart and data export, and device artifacts.
+     * bridge.write,rules.ack,ota.deploy,ota.restart,ota.artifact,buffer.export}: the handover's
+     * remote update, restart and data export, and device artifacts.
      */
     @WithDefault("bridge.write,rules.ack,ota.deploy,ota.restart,ota.artifact,buffer.export")
     List<String> allowed();
