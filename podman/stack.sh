@@ -8,8 +8,9 @@
 #   podman/stack.sh down     stop and remove the containers (data volumes are kept)
 #   podman/stack.sh purge    down, and remove the data volumes and networks too
 #
-# GW_DEMO_LOAD=DEVICESxTAGS (e.g. 10x1000, 10,000 values/s) runs the plant container as a load
-# generator (compose/load.yaml) instead of the three-device plant; bench/stack.sh uses it.
+# GW_DEMO_LOAD=DEVICESxTAGS[@MS] (e.g. 10x1000, 10,000 values/s at the default 1000 ms; 10x1000@100,
+# 100,000 values/s) runs the plant container as a load generator (compose/load.yaml) instead of the
+# three-device plant, values changing and polled every MS; bench/stack.sh uses it.
 #
 # State in run/stack/ (ignored by git). Ports on 127.0.0.1: broker GW_BUS_PORT (1883), bridge 8081,
 # buffer 8082, uplink 8084, the cloud stand-in GW_DEMO_CLOUD_PORT (18883); they are those of
@@ -29,11 +30,12 @@ export GW_MOSQUITTO_IMAGE=${GW_MOSQUITTO_IMAGE:-$GW_IMAGE_PREFIX/mosquitto:$(deb
 export GW_DB_IMAGE=${GW_DB_IMAGE:-$GW_IMAGE_PREFIX/postgres:15}
 compose=(podman-compose -p "$PROJECT" -f "$ROOT/compose/gateway.yaml" -f "$ROOT/compose/demo.yaml")
 if [ -n "${GW_DEMO_LOAD:-}" ]; then
-  [[ $GW_DEMO_LOAD =~ ^([1-9][0-9]*)x([1-9][0-9]*)$ ]] || {
-    echo "GW_DEMO_LOAD='$GW_DEMO_LOAD' must be DEVICESxTAGS, e.g. 10x1000" >&2
+  [[ $GW_DEMO_LOAD =~ ^([1-9][0-9]*)x([1-9][0-9]*)(@([1-9][0-9]*))?$ ]] || {
+    echo "GW_DEMO_LOAD='$GW_DEMO_LOAD' must be DEVICESxTAGS[@MS], e.g. 10x1000 or 10x1000@100" >&2
     exit 2
   }
   export GW_LOAD_DEVICES=${BASH_REMATCH[1]} GW_LOAD_TAGS=${BASH_REMATCH[2]}
+  export GW_LOAD_PERIOD_MS=${BASH_REMATCH[4]:-1000}
   compose+=(-f "$ROOT/compose/load.yaml")
 fi
 
@@ -52,10 +54,11 @@ up() {
   "$PODMAN_DIR/provision.sh" --gateway-id "${GW_GATEWAY_ID:-gw-demo}" --demo-cloud "$GW_SECRETS"
   mkdir -p "$GW_CONFIG"
   if [ -n "${GW_DEMO_LOAD:-}" ]; then
-    # The load generator's devices, as SimulatedFleet lays them out (built with the images).
-    "${JAVA_HOME:+$JAVA_HOME/bin/}java" -cp "$ROOT/test-support/target/classes:$ROOT/test-support/target/container/lib/*" \
-      io.edgegw.testsupport.SimulatedFleet --yaml-only --devices "$GW_LOAD_DEVICES" --tags "$GW_LOAD_TAGS" \
-      --base-port 15020 --yaml-host plant --devices-yaml "$GW_CONFIG/devices.yaml"
+    # The load generator's devices, as the plant image's SimulatedFleet lays them out.
+    podman run --rm --network none --entrypoint java "$GW_IMAGE_PREFIX/plant-simulator:$VERSION" \
+      -cp '/opt/plant/*:/opt/plant/lib/*' io.edgegw.testsupport.SimulatedFleet --yaml-only \
+      --devices "$GW_LOAD_DEVICES" --tags "$GW_LOAD_TAGS" --base-port 15020 \
+      --period-ms "$GW_LOAD_PERIOD_MS" --yaml-host plant --devices-yaml - >"$GW_CONFIG/devices.yaml"
     # One threshold rule and one quality rule per load device: the engine sees every value.
     { echo "version: 1"; echo "rules:"
       for ((d = 0; d < GW_LOAD_DEVICES; d++)); do

@@ -19,7 +19,9 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>For the stack benchmark the fleet runs in the plant container: {@code --bind 0.0.0.0} listens
  * on every interface and {@code --yaml-host plant} names the container in devices.yaml; {@code
- * --yaml-only} writes devices.yaml and exits, without starting any device.
+ * --yaml-only} writes devices.yaml ({@code --devices-yaml -}: to standard output) and exits,
+ * without starting any device. {@code --period-ms} (default 1000) is both how often the values
+ * change and the poll interval in devices.yaml.
  */
 public final class SimulatedFleet {
   private SimulatedFleet() {}
@@ -56,6 +58,7 @@ public final class SimulatedFleet {
     String bind = "127.0.0.1";
     String yamlHost = null;
     boolean yamlOnly = false;
+    int periodMs = 1000;
     for (int i = 0; i < args.length; i += 2) {
       if (args[i].equals("--yaml-only")) {
         yamlOnly = true;
@@ -67,6 +70,7 @@ public final class SimulatedFleet {
       }
       switch (args[i]) {
         case "--bind" -> bind = args[i + 1];
+        case "--period-ms" -> periodMs = Integer.parseInt(args[i + 1]);
         case "--yaml-host" -> yamlHost = args[i + 1];
         case "--devices" -> devices = Integer.parseInt(args[i + 1]);
         case "--tags" -> tags = Integer.parseInt(args[i + 1]);
@@ -76,7 +80,7 @@ public final class SimulatedFleet {
       }
     }
     List<FleetTag> layout = layout(tags);
-    writeYaml(yaml, devices, basePort, yamlHost == null ? bind : yamlHost, layout);
+    writeYaml(yaml, devices, basePort, yamlHost == null ? bind : yamlHost, layout, periodMs);
     if (yamlOnly) {
       return;
     }
@@ -104,8 +108,8 @@ public final class SimulatedFleet {
           }
         },
         0,
-        1,
-        TimeUnit.SECONDS);
+        periodMs,
+        TimeUnit.MILLISECONDS);
     System.out.printf(
         "fleet: %d devices x %d tags on %s:%d..%d%n",
         devices, tags, bind, basePort, basePort + devices - 1);
@@ -113,8 +117,10 @@ public final class SimulatedFleet {
   }
 
   private static void writeYaml(
-      Path yaml, int devices, int basePort, String host, List<FleetTag> layout) throws IOException {
-    StringBuilder out = new StringBuilder("version: 1\npollGroups:\n  fast: 1s\ndevices:\n");
+      Path yaml, int devices, int basePort, String host, List<FleetTag> layout, int periodMs)
+      throws IOException {
+    StringBuilder out =
+        new StringBuilder("version: 1\npollGroups:\n  fast: " + periodMs + "ms\ndevices:\n");
     for (int d = 0; d < devices; d++) {
       out.append("  - id: dev")
           .append(d)
@@ -132,6 +138,11 @@ public final class SimulatedFleet {
             .append(t.type())
             .append(" }\n");
       }
+    }
+    if (yaml.toString().equals("-")) {
+      System.out.print(out);
+      System.out.flush();
+      return;
     }
     Path tmp = yaml.resolveSibling(yaml.getFileName() + ".tmp");
     Files.writeString(tmp, out);
