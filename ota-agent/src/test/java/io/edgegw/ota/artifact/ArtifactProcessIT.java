@@ -205,7 +205,16 @@ class ArtifactProcessIT {
     assertThat(got.headers().firstValue("X-Content-SHA256")).contains(sha256(got.body()));
     assertThat(got.headers().firstValue("Content-Type")).contains("application/octet-stream");
 
-    // a kept version by digest, a range, a conditional request
+    // HEAD, a kept version by digest, a range, a conditional request
+    HttpResponse<Void> head =
+        http.send(
+            HttpRequest.newBuilder(URI.create(base() + "/artifacts/plc-fw.bin?device=plc-3"))
+                .method("HEAD", HttpRequest.BodyPublishers.noBody())
+                .build(),
+            HttpResponse.BodyHandlers.discarding());
+    assertThat(head.statusCode()).isEqualTo(200);
+    assertThat(head.headers().firstValue("Content-Length")).contains(String.valueOf(SIZE));
+    assertThat(head.headers().firstValue("X-Artifact-Digest")).contains(v1.digest());
     assertThat(get("/artifacts/plc-fw.bin/" + v1.digest() + "?device=plc-3", Map.of()).body())
         .isEqualTo(firmware);
     HttpResponse<byte[]> range =
@@ -343,6 +352,46 @@ class ArtifactProcessIT {
 
   @Test
   @Order(5)
+  void anUnreachableRegistryIsRetriedThenTheNewVersionIsServedAndTheOldOneKept() throws Exception {
+    byte[] two = firmware.clone();
+    two[0] ^= 1;
+    SignedArtifact v2 =
+        signer.sign(SignedArtifact.of("plc-fw.bin", "application/octet-stream", two));
+    registryClient.pushArtifact(REPO, "2.0", v2);
+    registry.stop();
+    String id = send("2.0", List.of("plc-1"));
+    try {
+      await()
+          .atMost(WAIT)
+          .until(() ->
+              replies(id).stream()
+                      .filter(r -> "waiting-for-registry".equals(r.result().get("step")))
+                      .count()
+                  >= 2);
+      assertThat(finalReply(id)).as("no result while the registry is down").isEmpty();
+      assertThat(get("/artifacts/plc-fw.bin?device=plc-1", Map.of()).headers().firstValue("ETag"))
+          .contains("\"" + v1.digest() + "\"");
+    } finally {
+      registry.start();
+    }
+    CommandResult r =
+        await().atMost(WAIT).until(() -> finalReply(id), Optional::isPresent).orElseThrow();
+    assertThat(r.ok()).as(r.reason()).isTrue();
+    assertThat(r.result()).containsEntry("digest", v2.digest());
+    assertThat(get("/artifacts/plc-fw.bin?device=plc-1", Map.of()).body()).isEqualTo(two);
+    // plc-1 has v2 now (v2 targets plc-1 only)
+    Map<String, Map<String, Object>> downloads =
+        awaitDownloads(d ->
+            v2.digest().equals(entry(d, "plc-1").get("digest"))
+                && "COMPLETE".equals(entry(d, "plc-1").get("state")));
+    assertThat(entry(downloads, "plc-1")).containsEntry("bytes", SIZE);
+    assertThat(get("/artifacts/plc-fw.bin/" + v1.digest() + "?device=plc-3", Map.of()).body())
+        .as("the previous version stays downloadable by digest")
+        .isEqualTo(firmware);
+  }
+
+  @Test
+  @Order(6)
   void aWildcardListenAddressStopsTheAgentWithAClearError() throws Exception {
     agent.stop();
     try (ServiceProcess wildcard = agent("0.0.0.0:" + otPort).start()) {
@@ -361,6 +410,21 @@ class ArtifactProcessIT {
   }
 
   private static CommandResult artifact(String reference, List<String> devices) throws Exception {
+    String id = send(reference, devices);
+    return await().atMost(WAIT).until(() -> finalReply(id), Optional::isPresent).orElseThrow();
+  }
+
+  private static List<CommandResult> replies(String id) {
+    return bus.on(Topics.reply(id)).stream().map(m -> m.as(CommandResult.class)).toList();
+  }
+
+  private static Optional<CommandResult> finalReply(String id) {
+    return replies(id).stream()
+        .filter(m -> !Boolean.FALSE.equals(m.result().get("final")))
+        .findFirst();
+  }
+
+  private static String send(String reference, List<String> devices) throws Exception {
     String id = "artifact-" + UUID.randomUUID();
     Command c =
         Command.of(
@@ -370,16 +434,7 @@ class ArtifactProcessIT {
             Map.of("repository", REPO, "reference", reference, "devices", devices),
             System.currentTimeMillis() + 120_000);
     bus.publish(Topics.command("ota", "artifact"), CODEC.encode(c));
-    return await()
-        .atMost(WAIT)
-        .until(
-            () ->
-                bus.on(Topics.reply(id)).stream()
-                    .map(m -> m.as(CommandResult.class))
-                    .filter(m -> !Boolean.FALSE.equals(m.result().get("final")))
-                    .findFirst(),
-            Optional::isPresent)
-        .orElseThrow();
+    return id;
   }
 
   private static String base() {
