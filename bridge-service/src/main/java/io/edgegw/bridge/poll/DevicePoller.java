@@ -161,14 +161,32 @@ public final class DevicePoller implements Runnable {
     }
     try {
       while (!Thread.currentThread().isInterrupted()) {
+        realign(clock.millis());
         GroupPlan next = plans.stream().min(Comparator.comparingLong(p -> p.due)).orElseThrow();
         pacer.awaitMillis(next.due);
+        if (next.due > clock.millis()) {
+          continue; // the pacer returned early: the clock stepped back; plan again
+        }
         pollOnce(next);
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } finally {
       channel.close();
+    }
+  }
+
+  /**
+   * After the clock stepped back, the grid lies in the future, and waiting for it would stop the
+   * polling for the length of the step: a group due more than one interval from {@code now} starts
+   * again one interval from now.
+   */
+  private void realign(long now) {
+    for (GroupPlan p : plans) {
+      long interval = p.group.interval().toMillis();
+      if (p.due - now > interval) {
+        p.due = now + interval;
+      }
     }
   }
 

@@ -55,7 +55,7 @@ class DevicePollerTest {
   }
 
   /** Registers in memory; fails while {@code down} is set. */
-  private static final class MemoryChannel implements ModbusChannel {
+  private static class MemoryChannel implements ModbusChannel {
     final short[] holding = new short[100];
     ModbusFault.Kind down;
     int requests;
@@ -173,6 +173,50 @@ class DevicePollerTest {
   }
 
   @Test
+  void aClockSteppedBackWhileWaitingDoesNotStopThePolling() {
+    FakeTime time =
+        new FakeTime(6) {
+          @Override
+          public void awaitMillis(long due) throws InterruptedException {
+            if (waits.size() == 2) {
+              // The host clock steps back an hour during this wait; the pacer returns early.
+              waits.add(due);
+              budget--;
+              now = due - 3_600_000L;
+              return;
+            }
+            super.awaitMillis(due);
+          }
+        };
+    time.now = 10_000_000L;
+    MemoryChannel ch = new MemoryChannel();
+    poller(ch, time).run();
+    // On the old grid the next poll would be an hour away; it is one interval from the new time.
+    assertThat(time.waits)
+        .containsExactly(10_000_000L, 10_001_000L, 10_002_000L, 6_403_000L, 6_404_000L, 6_405_000L);
+    assertThat(ch.requests).isEqualTo(5);
+  }
+
+  @Test
+  void aClockSteppedBackDuringAPollDoesNotStopThePolling() {
+    FakeTime time = new FakeTime(4);
+    time.now = 10_000_000L;
+    MemoryChannel ch =
+        new MemoryChannel() {
+          @Override
+          public short[] readRegisters(ReadRequest r) throws ModbusFault {
+            if (requests == 1) {
+              time.now -= 3_600_000L;
+            }
+            return super.readRegisters(r);
+          }
+        };
+    poller(ch, time).run();
+    // The poll ends an hour before the grid's next slot: the next starts one interval after it.
+    assertThat(time.waits).containsExactly(10_000_000L, 10_001_000L, 6_402_000L, 6_403_000L);
+  }
+
+  @Test
   void anOverrunSkipsMissedSlotsInsteadOfBurstingThem() {
     FakeTime time = new FakeTime(3);
     MemoryChannel ch = new MemoryChannel();
@@ -223,6 +267,7 @@ class DevicePollerTest {
   @Test
   void aRefusedBatchMarksTheGapOnTheNextOne() {
     FakeTime time = new FakeTime(4);
+    time.now = 10_000_000L;
     MemoryChannel ch = new MemoryChannel();
     ch.time = time;
     List<SampleBatch> accepted = new ArrayList<>();
