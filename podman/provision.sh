@@ -133,11 +133,13 @@ topic read gw/v1/reply/#
 topic readwrite gw/v1/status/uplink
 topic read gw/v1/status/gateway
 # ota: the host's ota-agent; reads every status for the health gate and its commands, publishes
-# the gateway's health aggregate, its own status and its replies.
+# the gateway's health aggregate, its own status, the device artifacts' download status and its
+# replies.
 user ota
 topic read gw/v1/status/#
 topic write gw/v1/status/ota
 topic write gw/v1/status/gateway
+topic write gw/v1/status/artifacts
 topic read gw/v1/cmd/ota/#
 topic write gw/v1/reply/#
 topic write gw/v1/dlq/ota

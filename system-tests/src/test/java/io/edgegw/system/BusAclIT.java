@@ -49,6 +49,7 @@ class BusAclIT {
           "gw/v1/cmd/ota/restart",
           "gw/v1/cmd/buffer/export",
           "gw/v1/status/gateway",
+          "gw/v1/status/artifacts",
           "gw/v1/reply/c1",
           "gw/v1/dlq/bridge",
           "gw/v1/dlq/buffer");
@@ -79,7 +80,7 @@ class BusAclIT {
               "gw/v1/cmd/buffer/export",
               "gw/v1/status/uplink"),
           "ota",
-          Set.of("gw/v1/status/gateway", "gw/v1/reply/c1"),
+          Set.of("gw/v1/status/gateway", "gw/v1/status/artifacts", "gw/v1/reply/c1"),
           "operator",
           Set.of(
               "gw/v1/cmd/bridge/write",
@@ -112,6 +113,7 @@ class BusAclIT {
               "gw/v1/status/rules",
               "gw/v1/status/uplink",
               "gw/v1/status/gateway",
+              "gw/v1/status/artifacts",
               "gw/v1/cmd/ota/restart"),
           "operator",
           new TreeSet<>(PROBES));
