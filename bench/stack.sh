@@ -9,6 +9,9 @@
 # those of the demo stack, so that must be down. Run through `bin/gateway bench stack`.
 #   LOAD=10x1000 (devices x tags at a 1 s poll: 10,000 values/s)  WARMUP=60  WINDOW=60  INTERVAL=10
 #   BUILD=false skips the image build (images already built from this checkout)
+#   REPORT=pipeline reports the whole pipeline instead (bench/pipeline.sh sets it)
+#   BACKFILL=false skips the outage and backfill recording that follows the stack report
+#   (bench/backfill_timeline.py: OUTAGE=60 s with the cloud stopped; bench/results/backfill.png)
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 LOAD=${LOAD:-10x1000}
@@ -16,6 +19,10 @@ WARMUP=${WARMUP:-60}
 WINDOW=${WINDOW:-60}
 INTERVAL=${INTERVAL:-10}
 export GW_PROJECT=edgegw-bench GW_DEMO_LOAD=$LOAD
+# Debian's Python, which has the python3-paho-mqtt and python3-matplotlib packages bin/gateway
+# installs (a python3 earlier on PATH, e.g. pyenv's, may not).
+PY=/usr/bin/python3
+[ -x "$PY" ] || PY=python3
 
 if podman ps --format '{{.Names}}' | grep -q '^edgegw_'; then
   echo "the demo stack (project edgegw) is running and holds the same ports: podman/stack.sh down first" >&2
@@ -30,9 +37,18 @@ cleanup
 start=$(date +%s.%N)
 "$ROOT/podman/stack.sh" up
 ready=$(date +%s.%N)
-startup=$(python3 -c "print(round($ready - $start, 1))")
+startup=$("$PY" -c "print(round($ready - $start, 1))")
 echo "stack ready in $startup s; load $LOAD, warming up ${WARMUP} s" >&2
 sleep "$WARMUP"
-python3 "$ROOT/bench/stack_report.py" --project "$GW_PROJECT" --startup-s "$startup" --load "$LOAD" \
-  --window "$WINDOW" --interval "$INTERVAL" \
-  --json "$ROOT/bench/results/stack.json" --table "$ROOT/docs/benchmarks.md"
+report=(--json "$ROOT/bench/results/stack.json")
+[ "${REPORT:-stack}" = pipeline ] && report=(--pipeline --json "$ROOT/bench/results/pipeline.json")
+"$PY" "$ROOT/bench/stack_report.py" --project "$GW_PROJECT" --startup-s "$startup" --load "$LOAD" \
+  --window "$WINDOW" --interval "$INTERVAL" "${report[@]}" --table "$ROOT/docs/benchmarks.md"
+if [ "${REPORT:-stack}" = stack ] && [ "${BACKFILL:-true}" != false ]; then
+  mkdir -p "$ROOT/bench/work/stack"
+  offered=$("$PY" -c "import sys; sys.path.insert(0, '$ROOT/bench'); import stack_report as s; print(s.offered_rate('$LOAD'))")
+  "$PY" "$ROOT/bench/backfill_timeline.py" --project "$GW_PROJECT" \
+    --secrets "$ROOT/run/stack-$GW_PROJECT/secrets" --work "$ROOT/bench/work/stack" \
+    --offered "$offered" --outage "${OUTAGE:-60}" --json "$ROOT/bench/results/backfill-timeline.json" \
+    --plot "$ROOT/bench/results/backfill.png" --table "$ROOT/docs/benchmarks.md"
+fi
