@@ -113,6 +113,9 @@ class OtaUpdateProcessIT {
             .property("ota.health.interval", "1s")
             .property("ota.bus.port", String.valueOf(broker.port()))
             .property("ota.web.token-file", work.resolve("no-token").toString())
+            // The host reboot command, as configured on a real gateway (systemctl reboot): here
+            // a trace file, so that the test sees it ran and the host does not reboot.
+            .property("ota.reboot.command", "/usr/bin/touch," + work.resolve("rebooted"))
             .secret("OTA_BUS_PASSWORD", broker.password("ota"))
             .clearEnvironmentPrefix("OTA_")
             .start();
@@ -180,6 +183,16 @@ class OtaUpdateProcessIT {
     assertThat(steps(id))
         .containsSubsequence("downloading", "verifying", "pulling", "applying", "health-gate");
     assertThat(installedVersion()).isEqualTo("2.0.0");
+    // The agent's retained status showed the update's steps and ends with its result.
+    assertThat(bus.on(Topics.status("ota")))
+        .extracting(m -> m.as(Status.class).detail())
+        .anySatisfy(d -> assertThat(d).containsEntry("command", id).containsEntry("step", "applying"));
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .untilAsserted(() -> assertThat(bus.on(Topics.status("ota")).getLast().as(Status.class).detail())
+            .containsEntry("lastCommand", id)
+            .containsEntry("lastOk", true)
+            .containsEntry("bundleVersion", "2.0.0"));
   }
 
   @Test
@@ -300,6 +313,27 @@ class OtaUpdateProcessIT {
     CommandResult refused = finalReply(unknown);
     assertThat(refused.ok()).isFalse();
     assertThat(refused.reason()).contains("no container of service 'nosuch'");
+
+    // Without a service: the whole stack.
+    String startedBeforeStack = startedAt();
+    CommandResult stack = finalReply(send("restart", Map.of()));
+    assertThat(stack.ok()).as(stack.reason()).isTrue();
+    assertThat(stack.result()).containsEntry("restarted", "stack");
+    assertThat(startedAt()).isNotEqualTo(startedBeforeStack);
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .untilAsserted(() -> assertThat(served()).contains("2.0.0"));
+  }
+
+  @Test
+  @Order(10)
+  void rebootRunsTheConfiguredHostCommand() throws Exception {
+    Path trace = work.resolve("rebooted");
+    assertThat(trace).doesNotExist();
+    CommandResult r = finalReply(send("reboot", Map.of()));
+    assertThat(r.ok()).as(r.reason()).isTrue();
+    assertThat(r.result()).containsEntry("rebooting", true);
+    assertThat(trace).as("the configured reboot command ran").exists();
   }
 
   @Test
