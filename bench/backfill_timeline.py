@@ -84,7 +84,7 @@ def gauges():
         if base in ('uplink_backlog_rows', 'uplink_oldest_unsent_age_seconds'):
             out[base] = float(value)
         elif base == 'uplink_link_state' and float(value) == 1:
-            out['mode'] = name.split('mode="')[1].split('"')[0] if 'mode="' in name else name
+            out['mode'] = name.split('state="')[1].split('"')[0] if 'state="' in name else name
     return out
 
 
@@ -115,19 +115,28 @@ def connect(recorder, ca, crt, key, port, topic):
 
 def main():
     a = argparse.ArgumentParser()
-    a.add_argument('--project', required=True)
-    a.add_argument('--secrets', required=True, help='the stack secrets dir (demo-cloud/ inside)')
-    a.add_argument('--work', required=True)
+    a.add_argument('--project')
+    a.add_argument('--secrets', help='the stack secrets dir (demo-cloud/ inside)')
+    a.add_argument('--work')
     a.add_argument('--port', type=int, default=18883)
     a.add_argument('--topic', default='edgegw/+/telemetry')
-    a.add_argument('--offered', type=float, required=True, help='values/s of the demo load')
+    a.add_argument('--offered', type=float, help='values/s of the demo load')
     a.add_argument('--before', type=int, default=20)
     a.add_argument('--outage', type=int, default=60)
     a.add_argument('--max', type=int, default=300, help='longest wait for the backfill, s')
     a.add_argument('--json', required=True)
     a.add_argument('--plot', required=True)
     a.add_argument('--table', help='docs/benchmarks.md: adds a row to "## backfill on the stack"')
+    a.add_argument('--from-json', help='no recording: derive, plot and report a recorded run again')
     o = a.parse_args()
+    if o.from_json:
+        with open(o.from_json) as f:
+            r = json.load(f)
+        r.setdefault('baseline_backlog_rows', r.get('backlog_rows_before_peak', [0])[0])
+        return report(summarize(r), o)
+    missing = [k for k in ('project', 'secrets', 'work', 'offered') if getattr(o, k) is None]
+    if missing:
+        a.error('a recording needs ' + ', '.join('--' + k for k in missing))
 
     ca_dir = f'{o.secrets}/demo-cloud'
     crt, key = observer_certificate(ca_dir, o.work)
@@ -156,12 +165,16 @@ def main():
     tick(o.before + o.outage)
     marks['outage_end_s'] = round(time.time() - t0, 1)
     podman('unpause', cloud)
-    peak = max(p.get('uplink_backlog_rows', 0) for p in timeline)
-    # Caught up: the backlog back to its level before the outage (plus one second of load).
-    caught_up = tick(marks['outage_end_s'] + o.max,
-                     lambda g: g.get('mode') == 'ONLINE'
-                     and g.get('uplink_backlog_rows', peak) <= baseline + o.offered)
-    marks['caught_up_s'] = round(time.time() - t0, 1) if caught_up else None
+    # Caught up: after the backlog rose (BACKFILLING), ONLINE again with the backlog back to its
+    # level before the outage (plus one second of load).
+    seen = {'backfilling': False}
+
+    def caught(g):
+        if g.get('mode') == 'BACKFILLING' or g.get('uplink_backlog_rows', 0) > baseline + o.offered:
+            seen['backfilling'] = True
+        return (seen['backfilling'] and g.get('mode') == 'ONLINE'
+                and g.get('uplink_backlog_rows', 1e18) <= baseline + o.offered)
+    caught_up = tick(marks['outage_end_s'] + o.max, caught)
     tick(time.time() - t0 + 10)  # ten more seconds of normal running
     client.loop_stop()
     client.disconnect()
@@ -169,35 +182,69 @@ def main():
     with rec.lock:
         first = int(t0)
         per_second = []
-        for s in sorted(rec.seconds):
-            b = rec.seconds[s]
+        for sec in sorted(rec.seconds):
+            b = rec.seconds[sec]
             lat = b['live_latency_ms']
             per_second.append({
-                't': s - first, 'live': b['live'], 'backfill': b['backfill'],
+                't': sec - first, 'live': b['live'], 'backfill': b['backfill'],
                 'live_latency_p50_ms': round(statistics.median(lat), 1) if lat else None,
                 'live_latency_max_ms': round(max(lat), 1) if lat else None,
             })
-    after = [p for p in per_second if marks['outage_end_s'] <= p['t'] <= (marks['caught_up_s']
-                                                                           or 1e9)]
-    live_lat = [p['live_latency_max_ms'] for p in after if p['live_latency_max_ms'] is not None]
-    backfill_rates = [p['backfill'] for p in after]
-    r = {
+    r = summarize({
         'date': datetime.datetime.now(datetime.timezone.utc).strftime('%Y-%m-%dT%H:%M:%SZ'),
         'harness': 'bench/stack.sh (bench/backfill_timeline.py)',
         'offered_values_per_s': o.offered,
         'outage_s': o.outage,
         'marks': marks,
-        'backlog_rows_before_peak': [baseline, peak],
-        'backfill_s': round(marks['caught_up_s'] - marks['outage_end_s'], 1)
-        if marks['caught_up_s'] else None,
-        'backfill_peak_samples_per_s': max(backfill_rates) if backfill_rates else None,
-        'live_latency_max_ms_during_backfill': max(live_lat) if live_lat else None,
-        'live_latency_p50_of_seconds_ms_during_backfill':
-            round(statistics.median(live_lat), 1) if live_lat else None,
+        'baseline_backlog_rows': baseline,
         'observer_decode_errors': rec.errors,
         'per_second_at_cloud': per_second,
         'uplink_gauges': timeline,
-    }
+    })
+    report(r, o)
+
+
+def summarize(r):
+    """Derives the figures from the recorded series (also for --from-json)."""
+    m, gs, ps = r['marks'], r['uplink_gauges'], r['per_second_at_cloud']
+    # Seconds in which nothing arrived (the outage) are zeros, not gaps to draw across.
+    if ps:
+        have = {p['t']: p for p in ps}
+        ps = [have.get(t, {'t': t, 'live': 0, 'backfill': 0, 'live_latency_p50_ms': None,
+                           'live_latency_max_ms': None})
+              for t in range(ps[0]['t'], ps[-1]['t'] + 1)]
+        r['per_second_at_cloud'] = ps
+    baseline, offered = r['baseline_backlog_rows'], r['offered_values_per_s']
+    caught, seen = None, False
+    for g in gs:
+        mode = g.get('mode', '')
+        if 'state="' in mode:  # recorded by an earlier version: the whole metric name
+            g['mode'] = mode.split('state="')[1].split('"')[0]
+    for g in gs:
+        if g['t'] < m['outage_end_s']:
+            continue
+        if g.get('mode') == 'BACKFILLING' or g.get('uplink_backlog_rows', 0) > baseline + offered:
+            seen = True
+        elif seen and g.get('mode') == 'ONLINE' and g.get('uplink_backlog_rows', 1e18) <= (
+                baseline + offered):
+            caught = g['t']
+            break
+    m['caught_up_s'] = caught
+    offline = [g['t'] for g in gs if g.get('mode') == 'OFFLINE' and g['t'] >= m['outage_start_s']]
+    m['offline_shown_s'] = offline[0] if offline else None
+    after = [p for p in ps if m['outage_end_s'] <= p['t'] <= (caught or 1e9)]
+    live_lat = [p['live_latency_max_ms'] for p in after if p['live_latency_max_ms'] is not None]
+    backfill_rates = [p['backfill'] for p in after]
+    r['backlog_rows_before_peak'] = [baseline, max(g.get('uplink_backlog_rows', 0) for g in gs)]
+    r['backfill_s'] = round(caught - m['outage_end_s'], 1) if caught else None
+    r['backfill_peak_samples_per_s'] = max(backfill_rates) if backfill_rates else None
+    r['live_latency_max_ms_during_backfill'] = max(live_lat) if live_lat else None
+    r['live_latency_p50_of_seconds_ms_during_backfill'] = (
+        round(statistics.median(live_lat), 1) if live_lat else None)
+    return r
+
+
+def report(r, o):
     with open(o.json, 'w') as f:
         json.dump(r, f, indent=1)
         f.write('\n')
@@ -207,8 +254,8 @@ def main():
     print(json.dumps({k: r[k] for k in ('marks', 'backlog_rows_before_peak', 'backfill_s',
                                         'backfill_peak_samples_per_s',
                                         'live_latency_max_ms_during_backfill')}, indent=2))
-    if not caught_up:
-        sys.exit(f'the backlog did not come back to {baseline:.0f} rows within {o.max} s')
+    if r['backfill_s'] is None:
+        sys.exit(f"the uplink did not catch up within {o.max} s of the cloud's return")
 
 
 def insert_row(table_path, r):
@@ -248,7 +295,8 @@ def plot(r, path):
     top.axhline(r['offered_values_per_s'], color='black', lw=0.8, ls=':', label='offered load')
     top.set_ylabel('samples/s at the cloud')
     top.legend(loc='upper right')
-    lt = [(p['t'], p['live_latency_max_ms'] / 1000) for p in ps if p['live_latency_max_ms']]
+    lt = [(p['t'], p['live_latency_max_ms'] / 1000 if p['live_latency_max_ms'] else float('nan'))
+          for p in ps]
     if lt:
         bottom.plot(*zip(*lt), lw=1, label='live latency, max of the second (s)')
     age = [(g['t'], g['uplink_oldest_unsent_age_seconds']) for g in gs
