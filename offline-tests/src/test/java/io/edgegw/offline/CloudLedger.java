@@ -23,7 +23,8 @@ import java.util.Set;
 final class CloudLedger {
   private final FaultGateway gw;
   private final Map<String, Integer> seriesIds = new HashMap<>();
-  private final Set<String> messageKeys = new HashSet<>();
+  private final Map<String, Long> messageKeys = new HashMap<>();
+  final List<String> keyConflicts = new ArrayList<>();
   private final Map<String, Long> lastPerLane = new HashMap<>();
   private final Map<String, Long> newest = new HashMap<>();
   private final java.util.NavigableSet<Long> bridgeTimes = new java.util.TreeSet<>();
@@ -53,8 +54,15 @@ final class CloudLedger {
       }
       JsonNode m = CloudView.decode(r);
       messages++;
-      if (!messageKeys.add(m.get("key").asText())) {
+      String key = m.get("key").asText();
+      long digest = digest(m);
+      Long first = messageKeys.putIfAbsent(key, digest);
+      if (first != null) {
         duplicateKeys++;
+        if (first != digest) {
+          // The contract: a key always names the same rows, so the cloud may drop a resend.
+          keyConflicts.add(key + " (" + m.get("samples").size() + " samples this time)");
+        }
         continue;
       }
       String lane = m.get("lane").asText();
@@ -83,6 +91,18 @@ final class CloudLedger {
       }
     }
     return seen.size();
+  }
+
+  private long digest(JsonNode m) throws SQLException {
+    long d = m.get("samples").size();
+    for (JsonNode s : m.get("samples")) {
+      d =
+          d * 31
+              + key(
+                  seriesId(s.get("device").asText() + "/" + s.get("tag").asText()),
+                  s.get("t").asLong());
+    }
+    return d;
   }
 
   /** The newest sample time of {@code device} at the cloud, or -1. */

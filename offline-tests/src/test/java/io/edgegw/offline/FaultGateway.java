@@ -36,8 +36,8 @@ import java.util.Map;
  * <p>Differences that the faults need:
  *
  * <ul>
- *   <li>a small {@code buffer.store.quota} ({@value #QUOTA_BYTES} bytes), maintained every second
- *       and dropped {@value #DROP_STEP} at a time, so that an outage fills it;
+ *   <li>optionally a small {@code buffer.store.quota} ({@value #QUOTA_BYTES} bytes), maintained
+ *       every second and dropped {@value #DROP_STEP} at a time, so that an outage fills it;
  *   <li>a slow backfill ({@value #RATE} messages/s of {@value #BACKFILL_SAMPLES} samples), so that
  *       faults land while it runs;
  *   <li>the four services run under libfaketime with one offset file for all of them, the host
@@ -58,6 +58,10 @@ final class FaultGateway implements AutoCloseable {
   static final int RATE = 5;
   static final int BACKFILL_SAMPLES = 500;
   static final long QUOTA_BYTES = 6L << 20;
+
+  /** A quota that the suite never reaches. */
+  static final long NO_QUOTA = 2L << 30;
+
   static final String DROP_STEP = "10m";
 
   /** The bridge's device on the Modbus simulator, and its tags. */
@@ -95,9 +99,11 @@ final class FaultGateway implements AutoCloseable {
   BusObserver statuses;
   CloudApplication cloudApp;
   private final Path clockFile;
+  final long quotaBytes;
   private final List<AutoCloseable> opened = new ArrayList<>();
 
-  private FaultGateway() throws Exception {
+  private FaultGateway(long quotaBytes) throws Exception {
+    this.quotaBytes = quotaBytes;
     if (!Files.isRegularFile(LIBFAKETIME)) {
       throw new IllegalStateException(
           LIBFAKETIME
@@ -134,8 +140,8 @@ final class FaultGateway implements AutoCloseable {
   }
 
   /** Starts everything, waits until the four services are ready, and installs the audit. */
-  static FaultGateway start() throws Exception {
-    FaultGateway gw = new FaultGateway();
+  static FaultGateway start(long quotaBytes) throws Exception {
+    FaultGateway gw = new FaultGateway(quotaBytes);
     try {
       gw.launch();
       return gw;
@@ -172,7 +178,7 @@ final class FaultGateway implements AutoCloseable {
                 .property("quarkus.datasource.username", pg.username())
                 .property("buffer.bus.port", String.valueOf(local.port()))
                 .property("buffer.devices-file", devices.toString())
-                .property("buffer.store.quota", String.valueOf(QUOTA_BYTES))
+                .property("buffer.store.quota", String.valueOf(quotaBytes))
                 .property("buffer.store.quota-drop-step", DROP_STEP)
                 .property("buffer.store.maintenance-interval", "1s")
                 .property("buffer.status.interval", "1s")
