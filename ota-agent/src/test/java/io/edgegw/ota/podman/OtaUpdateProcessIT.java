@@ -186,13 +186,15 @@ class OtaUpdateProcessIT {
     // The agent's retained status showed the update's steps and ends with its result.
     assertThat(bus.on(Topics.status("ota")))
         .extracting(m -> m.as(Status.class).detail())
-        .anySatisfy(d -> assertThat(d).containsEntry("command", id).containsEntry("step", "applying"));
+        .anySatisfy(
+            d -> assertThat(d).containsEntry("command", id).containsEntry("step", "applying"));
     await()
         .atMost(Duration.ofSeconds(10))
-        .untilAsserted(() -> assertThat(bus.on(Topics.status("ota")).getLast().as(Status.class).detail())
-            .containsEntry("lastCommand", id)
-            .containsEntry("lastOk", true)
-            .containsEntry("bundleVersion", "2.0.0"));
+        .untilAsserted(() ->
+            assertThat(bus.on(Topics.status("ota")).getLast().as(Status.class).detail())
+                .containsEntry("lastCommand", id)
+                .containsEntry("lastOk", true)
+                .containsEntry("bundleVersion", "2.0.0"));
   }
 
   @Test
