@@ -15,8 +15,6 @@ import io.edgegw.uplink.state.LinkState;
 import io.edgegw.uplink.state.OutageSummary;
 import java.sql.SQLException;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.InstantSource;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ExecutorService;
@@ -24,6 +22,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.function.LongSupplier;
 import org.jboss.logging.Logger;
 
 /**
@@ -34,6 +33,9 @@ import org.jboss.logging.Logger;
  * scheduler keeps the in-flight window), honours {@link Step.Wait}, polls the live lane every
  * {@code live-poll-interval}, and reports the link's {@link LinkState.Snapshot} to {@code onState}
  * on every mode change and every {@code status-interval}.
+ *
+ * <p>Every wait is measured on the monotonic ticker ({@code System::nanoTime}), never on the wall
+ * clock: a wall clock stepped back by an hour must not hold the live lane for an hour.
  */
 final class DeliveryLoop implements Runnable {
   private static final Logger LOG = Logger.getLogger(DeliveryLoop.class);
@@ -80,7 +82,7 @@ final class DeliveryLoop implements Runnable {
   private final OutboxReader reader;
   private final DeliveryLedger ledger;
   private final LinkState link;
-  private final InstantSource clock;
+  private final LongSupplier ticker;
   private final String consumer;
   private final String topicRoot;
   private final Duration pollInterval;
@@ -91,10 +93,11 @@ final class DeliveryLoop implements Runnable {
 
   private boolean sessionUp;
   private boolean started;
-  private Instant nextPoll = Instant.MIN;
-  private Instant nextStatus = Instant.MIN;
-  private Instant nextBacklog = Instant.MIN;
-  private Instant lastBacklog = Instant.MIN;
+  // Ticker readings (nanoseconds); compared by difference, as System.nanoTime requires.
+  private long nextPoll;
+  private long nextStatus;
+  private long nextBacklog;
+  private long lastBacklog;
   private LinkState.Mode lastMode;
   private Duration countSpacing;
   private boolean counting;
@@ -110,7 +113,7 @@ final class DeliveryLoop implements Runnable {
       OutboxReader reader,
       DeliveryLedger ledger,
       LinkState link,
-      InstantSource clock,
+      LongSupplier ticker,
       String consumer,
       String topicRoot,
       Duration pollInterval,
@@ -122,7 +125,12 @@ final class DeliveryLoop implements Runnable {
     this.reader = reader;
     this.ledger = ledger;
     this.link = link;
-    this.clock = clock;
+    this.ticker = ticker;
+    long now = ticker.getAsLong();
+    this.nextPoll = now;
+    this.nextStatus = now;
+    this.nextBacklog = now;
+    this.lastBacklog = now;
     this.consumer = consumer;
     this.topicRoot = topicRoot;
     this.pollInterval = pollInterval;
@@ -186,21 +194,21 @@ final class DeliveryLoop implements Runnable {
 
   /** One turn: start if needed, poll, publish what may go, report; returns how long to wait. */
   private Duration step() throws SQLException {
-    Instant now = clock.instant();
+    long now = ticker.getAsLong();
     Duration wait = TICK;
     if (sessionUp && !started) {
       scheduler.receiveMaximum(cloud.receiveMaximum());
       delivery.start();
       started = true;
-      nextPoll = Instant.MIN;
+      nextPoll = now;
     }
-    if (!now.isBefore(nextPoll)) {
+    if (due(nextPoll, now)) {
       if (started) {
         delivery.pollLive();
       }
-      nextPoll = now.plus(pollInterval);
+      nextPoll = now + pollInterval.toNanos();
     }
-    if (!counting && !now.isBefore(nextBacklog)) {
+    if (!counting && due(nextBacklog, now)) {
       countBacklog(now);
     }
     if (started) {
@@ -217,10 +225,10 @@ final class DeliveryLoop implements Runnable {
       }
     }
     report(now);
-    Instant after = clock.instant();
-    Duration untilPoll = min(wait, Duration.between(after, nextPoll));
+    long after = ticker.getAsLong();
+    Duration untilPoll = min(wait, Duration.ofNanos(nextPoll - after));
     // While a count runs, its result wakes the loop.
-    return counting ? untilPoll : min(untilPoll, Duration.between(after, nextBacklog));
+    return counting ? untilPoll : min(untilPoll, Duration.ofNanos(nextBacklog - after));
   }
 
   /**
@@ -233,7 +241,7 @@ final class DeliveryLoop implements Runnable {
    * never holds up delivery (a 3-million-row count takes seconds, and the live lane must not wait
    * for it). A large backlog is counted again no sooner than twenty times what its count took.
    */
-  private void countBacklog(Instant now) {
+  private void countBacklog(long now) {
     counting = true;
     long through = started ? delivery.backfillEnd() : Long.MAX_VALUE;
     counter.execute(() -> {
@@ -252,7 +260,7 @@ final class DeliveryLoop implements Runnable {
     });
   }
 
-  private void onBacklog(Instant countedAt, OutboxReader.Backlog backlog, Duration took) {
+  private void onBacklog(long countedAt, OutboxReader.Backlog backlog, Duration took) {
     counting = false;
     if (backlog != null) {
       link.backlog(backlog.rows(), backlog.oldest());
@@ -262,7 +270,9 @@ final class DeliveryLoop implements Runnable {
     countSpacing = large && cost.compareTo(pollInterval) > 0 ? cost : pollInterval;
     lastBacklog = countedAt;
     nextBacklog =
-        countedAt.plus(countSpacing.compareTo(statusInterval) > 0 ? countSpacing : statusInterval);
+        countedAt
+            + (countSpacing.compareTo(statusInterval) > 0 ? countSpacing : statusInterval)
+                .toNanos();
   }
 
   /** See {@link OutboxReader#summarize()}; a store without the function is counted unsummarized. */
@@ -324,8 +334,8 @@ final class DeliveryLoop implements Runnable {
     link.acknowledged(delivery.inFlight() > 0, backfillRows);
     events.acknowledged(message);
     // A drained backlog is what ends an outage: count again soon, not only at the next status.
-    Instant soon = lastBacklog.plus(countSpacing);
-    if (soon.isBefore(nextBacklog)) {
+    long soon = lastBacklog + countSpacing.toNanos();
+    if (soon - nextBacklog < 0) {
       nextBacklog = soon;
     }
   }
@@ -350,17 +360,22 @@ final class DeliveryLoop implements Runnable {
     link.sessionDown();
   }
 
-  private void report(Instant now) {
+  private void report(long now) {
     LinkState.Snapshot snapshot = link.snapshot();
-    if (snapshot.mode() != lastMode || !now.isBefore(nextStatus)) {
+    if (snapshot.mode() != lastMode || due(nextStatus, now)) {
       if (lastMode != null && snapshot.mode() != lastMode) {
         LOG.infof("cloud link %s -> %s", lastMode, snapshot.mode());
       }
       lastMode = snapshot.mode();
-      nextStatus = now.plus(statusInterval);
+      nextStatus = now + statusInterval.toNanos();
       events.state(snapshot);
     }
     link.outage().ifPresent(events::outage);
+  }
+
+  /** Whether a ticker reading {@code now} is at or past {@code deadline}. */
+  private static boolean due(long deadline, long now) {
+    return now - deadline >= 0;
   }
 
   private static Duration min(Duration a, Duration b) {

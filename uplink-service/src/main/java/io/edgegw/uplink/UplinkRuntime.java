@@ -138,7 +138,8 @@ public class UplinkRuntime {
                 settings.gatewayId(),
                 config.outbox().liveSamplesPerMessage(),
                 config.backfill().samplesPerMessage()));
-    LinkState link = new LinkState(clock, config.offline().after(), RATE_HALF_LIFE);
+    LinkState link =
+        new LinkState(clock, System::nanoTime, config.offline().after(), RATE_HALF_LIFE);
     loop =
         new DeliveryLoop(
             cloud,
@@ -147,7 +148,7 @@ public class UplinkRuntime {
             reader,
             ledger,
             link,
-            clock,
+            System::nanoTime,
             config.outbox().consumer(),
             topicRoot,
             config.outbox().livePollInterval(),

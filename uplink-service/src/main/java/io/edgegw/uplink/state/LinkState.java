@@ -4,10 +4,16 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.util.Optional;
+import java.util.function.LongSupplier;
 
 /**
  * The state of the cloud link, from facts the shell reports. Pure; time comes from the injected
- * {@link InstantSource}; not thread-safe (the caller serialises).
+ * sources; not thread-safe (the caller serialises).
+ *
+ * <p>Two times: every wait (offline after, the rate's decay) is measured on the monotonic ticker,
+ * so a wall clock stepped back or forward (NTP, an operator, a dead RTC battery) neither delays
+ * OFFLINE nor shows it early; the wall clock only stamps what is reported (the outage's start and
+ * end, the age of the oldest unsent sample, whose time is a wall time too).
  *
  * <p><b>Offline</b> means that the cloud acknowledged nothing for {@code offlineAfter}: either
  * something published waited that long for its PUBACK (an open socket that carries nothing counts
@@ -44,59 +50,69 @@ public final class LinkState {
       Optional<Duration> eta) {}
 
   private final InstantSource clock;
-  private final Duration offlineAfter;
+  private final LongSupplier ticker;
+  private final long offlineAfterNanos;
   private final Duration rateHalfLife;
 
   private boolean sessionUp;
   private Instant sessionChange;
+  private long sessionChangeTick;
   private Instant lastAck;
   private Instant outstandingSince;
+  private long outstandingSinceTick;
   private long backlogRows;
   private Instant oldestUnsent;
   private double rate;
-  private Instant rateAt;
+  private long rateAt;
 
   private Instant offlineSince;
+  private long offlineSinceTick;
   private Instant outageEnd;
   private long outageBacklog;
   private long backfilledSinceOutage;
   private OutageSummary pendingOutage;
 
   /**
-   * @param clock the clock
+   * @param clock the wall clock, for what is reported
+   * @param ticker monotonic nanoseconds ({@code System::nanoTime}), for every wait
    * @param offlineAfter {@code uplink.offline.after}
    * @param rateHalfLife how fast the backfill rate follows changes (e.g. 30 s)
    */
-  public LinkState(InstantSource clock, Duration offlineAfter, Duration rateHalfLife) {
+  public LinkState(
+      InstantSource clock, LongSupplier ticker, Duration offlineAfter, Duration rateHalfLife) {
     if (offlineAfter.isNegative() || offlineAfter.isZero() || rateHalfLife.isZero()) {
       throw new IllegalArgumentException("offline.after and the rate half-life must be > 0");
     }
     this.clock = clock;
-    this.offlineAfter = offlineAfter;
+    this.ticker = ticker;
+    this.offlineAfterNanos = offlineAfter.toNanos();
     this.rateHalfLife = rateHalfLife;
-    Instant now = clock.instant();
-    this.sessionChange = now;
-    this.rateAt = now;
+    this.sessionChange = clock.instant();
+    this.sessionChangeTick = ticker.getAsLong();
+    this.rateAt = sessionChangeTick;
   }
 
   /** The cloud session came up. */
   public void sessionUp() {
-    refresh(clock.instant());
+    refresh();
     sessionUp = true;
     sessionChange = clock.instant();
+    sessionChangeTick = ticker.getAsLong();
   }
 
   /** The cloud session went down. */
   public void sessionDown() {
-    refresh(clock.instant());
+    refresh();
     sessionUp = false;
     sessionChange = clock.instant();
+    sessionChangeTick = ticker.getAsLong();
   }
 
   /** A message was published; if none was outstanding, the wait for an acknowledgement starts. */
   public void published() {
     if (outstandingSince == null) {
       outstandingSince = clock.instant();
+      outstandingSinceTick = ticker.getAsLong();
     }
   }
 
@@ -108,15 +124,16 @@ public final class LinkState {
    */
   public void acknowledged(boolean stillOutstanding, long backfillRows) {
     Instant now = clock.instant();
-    refresh(now); // notices an outage that began and ends between two calls
+    refresh(); // notices an outage that began and ends between two calls
     lastAck = now;
     outstandingSince = stillOutstanding ? now : null;
-    decayRate(now);
+    outstandingSinceTick = ticker.getAsLong();
+    decayRate();
     rate += backfillRows * Math.log(2) / seconds(rateHalfLife);
     if (offlineSince != null) {
       backfilledSinceOutage += backfillRows;
     }
-    refresh(now);
+    refresh();
   }
 
   /**
@@ -128,7 +145,7 @@ public final class LinkState {
   public void backlog(long rows, Instant oldest) {
     this.backlogRows = rows;
     this.oldestUnsent = rows == 0 ? null : oldest;
-    refresh(clock.instant());
+    refresh();
   }
 
   /** When the cloud last acknowledged something, if ever. */
@@ -138,16 +155,15 @@ public final class LinkState {
 
   /** The current state. */
   public Mode mode() {
-    Instant now = clock.instant();
-    refresh(now);
-    return modeAt(now);
+    refresh();
+    return modeAt();
   }
 
   /** The current snapshot. */
   public Snapshot snapshot() {
     Instant now = clock.instant();
-    refresh(now);
-    decayRate(now);
+    refresh();
+    decayRate();
     Duration age =
         oldestUnsent == null || oldestUnsent.isAfter(now)
             ? Duration.ZERO
@@ -156,7 +172,7 @@ public final class LinkState {
         rate <= 0
             ? (backlogRows == 0 ? Optional.of(Duration.ZERO) : Optional.empty())
             : Optional.of(Duration.ofMillis((long) Math.ceil(backlogRows / rate * 1000)));
-    return new Snapshot(modeAt(now), backlogRows, age, rate, eta);
+    return new Snapshot(modeAt(), backlogRows, age, rate, eta);
   }
 
   /**
@@ -164,37 +180,40 @@ public final class LinkState {
    * otherwise.
    */
   public Optional<OutageSummary> outage() {
-    refresh(clock.instant());
+    refresh();
     OutageSummary s = pendingOutage;
     pendingOutage = null;
     return Optional.ofNullable(s);
   }
 
-  private Mode modeAt(Instant now) {
-    if (offline(now)) {
+  private Mode modeAt() {
+    if (offline()) {
       return Mode.OFFLINE;
     }
     return backlogRows > 0 ? Mode.BACKFILLING : Mode.ONLINE;
   }
 
-  private boolean offline(Instant now) {
+  private boolean offline() {
+    long tick = ticker.getAsLong();
     if (!sessionUp) {
-      return !sessionChange.plus(offlineAfter).isAfter(now);
+      return tick - sessionChangeTick >= offlineAfterNanos;
     }
-    return outstandingSince != null && !outstandingSince.plus(offlineAfter).isAfter(now);
+    return outstandingSince != null && tick - outstandingSinceTick >= offlineAfterNanos;
   }
 
   /** Tracks the outage: its start, its end (first ack after it), and the drain. */
-  private void refresh(Instant now) {
-    boolean off = offline(now);
+  private void refresh() {
+    boolean off = offline();
     if (off && offlineSince == null) {
       // The link was last known good when the wait (or the session loss) began.
       offlineSince = sessionUp ? outstandingSince : sessionChange;
+      offlineSinceTick = sessionUp ? outstandingSinceTick : sessionChangeTick;
       outageEnd = null;
       backfilledSinceOutage = 0;
     }
     if (!off && offlineSince != null && outageEnd == null) {
-      outageEnd = now;
+      // Its length is measured, not read off a wall clock that may have stepped meanwhile.
+      outageEnd = offlineSince.plusNanos(ticker.getAsLong() - offlineSinceTick);
       outageBacklog = backlogRows;
     }
     if (offlineSince != null && outageEnd != null && backlogRows == 0) {
@@ -205,11 +224,12 @@ public final class LinkState {
     }
   }
 
-  private void decayRate(Instant now) {
-    double dt = seconds(Duration.between(rateAt, now));
+  private void decayRate() {
+    long tick = ticker.getAsLong();
+    double dt = (tick - rateAt) / 1e9;
     if (dt > 0) {
       rate *= Math.pow(0.5, dt / seconds(rateHalfLife));
-      rateAt = now;
+      rateAt = tick;
     }
   }
 

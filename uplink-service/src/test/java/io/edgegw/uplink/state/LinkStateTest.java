@@ -11,22 +11,56 @@ import org.junit.jupiter.api.Test;
 class LinkStateTest {
   static final Instant T0 = Instant.parse("2026-03-01T10:00:00Z");
 
-  /** A clock that moves only when told. */
+  /** A wall clock and a monotonic ticker that move only when told. */
   static final class FakeClock implements InstantSource {
     Instant now = T0;
+    long nanos = 1_000;
 
     @Override
     public Instant instant() {
       return now;
     }
 
+    long nanos() {
+      return nanos;
+    }
+
     void advance(Duration d) {
+      now = now.plus(d);
+      nanos += d.toNanos();
+    }
+
+    /** The wall clock alone jumps (NTP, an operator); monotonic time does not. */
+    void step(Duration d) {
       now = now.plus(d);
     }
   }
 
   final FakeClock clock = new FakeClock();
-  final LinkState link = new LinkState(clock, Duration.ofSeconds(30), Duration.ofSeconds(10));
+  final LinkState link =
+      new LinkState(clock, clock::nanos, Duration.ofSeconds(30), Duration.ofSeconds(10));
+
+  @Test
+  void aWallClockSteppedBackDoesNotDelayOfflineNorAForwardStepBringItEarly() {
+    link.sessionUp();
+    link.published();
+    clock.step(Duration.ofHours(-1));
+    clock.advance(Duration.ofSeconds(30));
+    assertThat(link.mode()).isEqualTo(Mode.OFFLINE);
+    link.acknowledged(false, 0);
+    // The outage is reported with its measured length, from when it began on the wall clock.
+    assertThat(link.outage())
+        .hasValueSatisfying(o -> {
+          assertThat(o.start()).isEqualTo(T0);
+          assertThat(o.end()).isEqualTo(T0.plusSeconds(30));
+        });
+    link.sessionDown();
+    clock.step(Duration.ofHours(2));
+    clock.advance(Duration.ofSeconds(29));
+    assertThat(link.mode()).isEqualTo(Mode.ONLINE);
+    clock.advance(Duration.ofSeconds(1));
+    assertThat(link.mode()).isEqualTo(Mode.OFFLINE);
+  }
 
   @Test
   void anOpenSocketWithoutAcknowledgementsGoesOfflineAfterN() {
