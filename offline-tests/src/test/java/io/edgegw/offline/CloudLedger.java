@@ -23,7 +23,10 @@ import java.util.Set;
 final class CloudLedger {
   private final FaultGateway gw;
   private final Map<String, Integer> seriesIds = new HashMap<>();
-  private final Map<String, Long> messageKeys = new HashMap<>();
+
+  /** The sample keys of each message key's first arrival, sorted. */
+  private final Map<String, long[]> messageKeys = new HashMap<>();
+
   final List<String> keyConflicts = new ArrayList<>();
   private final Map<String, Long> lastPerLane = new HashMap<>();
   private final Map<String, Long> newest = new HashMap<>();
@@ -55,13 +58,15 @@ final class CloudLedger {
       JsonNode m = CloudView.decode(r);
       messages++;
       String key = m.get("key").asText();
-      long digest = digest(m);
-      Long first = messageKeys.putIfAbsent(key, digest);
+      long[] rows = sampleKeys(m);
+      long[] first = messageKeys.putIfAbsent(key, rows);
       if (first != null) {
         duplicateKeys++;
-        if (first != digest) {
-          // The contract: a key always names the same rows, so the cloud may drop a resend.
-          keyConflicts.add(key + " (" + m.get("samples").size() + " samples this time)");
+        // The contract: a key always names the same rows, or fewer of them once the quota removed
+        // their commit, so the cloud may drop a resend.
+        if (!contains(first, rows)) {
+          keyConflicts.add(
+              key + " (" + rows.length + " samples this time, " + first.length + " before)");
         }
         continue;
       }
@@ -93,16 +98,27 @@ final class CloudLedger {
     return seen.size();
   }
 
-  private long digest(JsonNode m) throws SQLException {
-    long d = m.get("samples").size();
+  private long[] sampleKeys(JsonNode m) throws SQLException {
+    long[] out = new long[m.get("samples").size()];
+    int i = 0;
     for (JsonNode s : m.get("samples")) {
-      d =
-          d * 31
-              + key(
-                  seriesId(s.get("device").asText() + "/" + s.get("tag").asText()),
-                  s.get("t").asLong());
+      out[i++] =
+          key(
+              seriesId(s.get("device").asText() + "/" + s.get("tag").asText()),
+              s.get("t").asLong());
     }
-    return d;
+    java.util.Arrays.sort(out);
+    return out;
+  }
+
+  /** Whether every key of {@code part} is in {@code whole} (both sorted). */
+  private static boolean contains(long[] whole, long[] part) {
+    for (long k : part) {
+      if (java.util.Arrays.binarySearch(whole, k) < 0) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** The newest sample time of {@code device} at the cloud, or -1. */

@@ -13,7 +13,6 @@ import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -34,7 +33,7 @@ import org.junit.jupiter.api.Timeout;
  *       twice;
  *   <li><b>a clock step</b> of every service (libfaketime, see {@link FaultGateway}): one hour
  *       forward, then a cloud cut. The steps back (two hours back, one forward again) are in {@link
- *       #faultsWithTheClockSteppedBack}, disabled until the uplink takes them.
+ *       #faultsWithTheClockSteppedBack}.
  * </ol>
  *
  * <p>After each fault every service must be ready again and data must flow again (a plant step
@@ -84,32 +83,24 @@ class FaultsProcessIT {
     run(new Scenario(true, false, false, false));
   }
 
+  /**
+   * The same outage, and every accepted sample not removed by the quota reaches the cloud. This
+   * case found lost data: the quota removed some rows of a commit that the uplink was sending in
+   * parts by row position, so later parts skipped rows and the commit was recorded as delivered.
+   * The quota now removes whole commits ({@code StoreMaintenance.removeCommits}).
+   */
   @Test
-  @Disabled(
-      "lost data, found by this test (seed 820261127, 2026-11-27, 2 runs of 3, without any other"
-          + " fault): after the quota dropped unsent rows during an outage, 667 samples of commit"
-          + " 25 (and 1,950 of commits 87-89 in another run) were recorded as delivered in"
-          + " outbox_delivered, are still stored, and never reached the cloud's persistent"
-          + " subscriber. Commit 25 is the outage commit the quota cut into and that the backfill"
-          + " sent in parts; suspected: the quota's next steps delete rows of the commit while the"
-          + " uplink reads it part by part by row position, so later parts skip rows. Needs a fix"
-          + " in uplink-service (parts keyed by row, not position) or the quota (not deleting inside"
-          + " a commit being sent)")
   void theQuotaFillingUpLosesNothing() throws Exception {
     run(new Scenario(true, false, false, true));
   }
 
   /**
-   * The faults with the clock stepped back as well. The buffer and the bridge (fixed by this suite:
-   * its poll grid ran on the wall clock) take a step back; the uplink does not yet.
+   * The faults with the clock stepped back as well. Two services were fixed by this case: the
+   * bridge's poll grid and the uplink's delivery loop and offline detection ran on the wall clock
+   * (after a step back of an hour the uplink delivered nothing for an hour); both wait on monotonic
+   * time now.
    */
   @Test
-  @Disabled(
-      "uplink-service bug, found by this test: DeliveryLoop schedules the live lane's poll on the"
-          + " wall clock (nextPoll = now + live-poll-interval), so after the clock steps back by an"
-          + " hour no new commit is delivered to the cloud for an hour, or until the next reconnect"
-          + " (start() resets nextPoll); the backlog count's nextBacklog likewise. Enable once the"
-          + " loop waits on monotonic time.")
   void faultsWithTheClockSteppedBack() throws Exception {
     run(new Scenario(false, true, true, true));
   }

@@ -24,6 +24,8 @@ import org.jboss.logging.Logger;
  *
  * <p><b>Retention</b> removes whole days (plain mode) or chunks (TimescaleDB) that lie entirely
  * before {@code now - retention}: data is kept at least the retention and at most one day longer.
+ * The rest of a commit that has rows in such a day goes with it (plain mode): a commit is kept or
+ * removed whole.
  *
  * <p><b>Quota</b>, when the stored data (tables and indexes) is larger than the quota:
  *
@@ -31,8 +33,10 @@ import org.jboss.logging.Logger;
  *   <li>data already delivered to the cloud goes first, oldest day first: a day holding only
  *       delivered rows is dropped; a day mixing both loses its delivered rows and is compacted;
  *   <li>only if that is not enough, unsent data goes, oldest first, one {@code dropStep} of time at
- *       a time, and each step is recorded in {@code data_dropped} (range and row count) and counted
- *       in {@code buffer_data_dropped_rows_total}.
+ *       a time (TimescaleDB: a chunk at a time), in whole commits: each step removes every commit
+ *       that holds a row of that step, with all of its rows wherever they lie, so no commit is ever
+ *       left in part (see {@link #removeCommits}). Each step is recorded in {@code data_dropped}
+ *       (range and row count) and counted in {@code buffer_data_dropped_rows_total}.
  * </ol>
  *
  * A row counts as delivered when its {@code ingest_seq} lies in a range that the outbox consumer
@@ -190,6 +194,11 @@ public final class StoreMaintenance {
       if (counts.unsent() > 0) {
         drops.add(new Drop(counts.unsentFrom(), counts.unsentTo(), counts.unsent(), "retention"));
       }
+      // Commits that straddle the day's end go whole, as with the quota.
+      Removed rest = removeCommits(c, table, null, true);
+      if (rest.unsent() > 0) {
+        drops.add(new Drop(rest.from(), rest.to(), rest.unsent(), "retention"));
+      }
       dropDay(c, day);
       dropped++;
       LOG.infof(
@@ -225,7 +234,7 @@ public final class StoreMaintenance {
       LOG.infof("quota: removed %d delivered rows of %s", sent, table);
       size = measure(c);
     }
-    // 2. Unsent data, oldest first, one step at a time.
+    // 2. Unsent data, oldest first, one step at a time, in whole commits.
     while (size > settings.quotaBytes()) {
       LocalDate oldest = oldestDayWithRows(c);
       if (oldest == null) {
@@ -239,33 +248,100 @@ public final class StoreMaintenance {
         from = rs.getTimestamp(1).toInstant();
       }
       Instant cut = from.plus(settings.dropStep());
-      long rows;
-      Instant to;
-      try (PreparedStatement ps =
-          c.prepareStatement(
-              "WITH gone AS (DELETE FROM "
-                  + table
-                  + " WHERE ts < ? RETURNING ts)"
-                  + " SELECT count(*), max(ts) FROM gone")) {
-        ps.setTimestamp(1, Timestamp.from(cut));
-        try (ResultSet rs = ps.executeQuery()) {
-          rs.next();
-          rows = rs.getLong(1);
-          to = rs.getTimestamp(2).toInstant();
-        }
+      Removed removed = removeCommits(c, table, cut, false);
+      delivered[0] += removed.delivered();
+      if (removed.unsent() > 0) {
+        drops.add(new Drop(removed.from(), removed.to(), removed.unsent(), "quota"));
+        LOG.warnf(
+            "quota: dropped %d unsent rows from %s to %s to stay under %d bytes",
+            removed.unsent(), removed.from(), removed.to(), settings.quotaBytes());
       }
-      drops.add(new Drop(from, to, rows, "quota"));
-      LOG.warnf(
-          "quota: dropped %d unsent rows from %s to %s to stay under %d bytes",
-          rows, from, to, settings.quotaBytes());
-      if (isEmpty(c, table) && !isCurrentOrAhead(oldest, now)) {
-        dropDay(c, oldest);
-      } else {
-        compact(c, table);
+      for (String part : removed.partitions()) {
+        if (part.equals(table) && isEmpty(c, table) && !isCurrentOrAhead(oldest, now)) {
+          dropDay(c, oldest);
+        } else {
+          compact(c, part);
+        }
       }
       size = measure(c);
     }
     return size;
+  }
+
+  /**
+   * What {@link #removeCommits} removed.
+   *
+   * @param unsent rows no delivered range covered
+   * @param delivered rows already delivered
+   * @param from time of the oldest unsent row removed, or null
+   * @param to time of the newest unsent row removed, or null
+   * @param partitions the tables (day partitions or chunks) that lost rows
+   */
+  private record Removed(
+      long unsent, long delivered, Instant from, Instant to, List<String> partitions) {}
+
+  /**
+   * Removes every sample of the commits that have a row in {@code table} before {@code before}
+   * (every row of the table when null), wherever their rows lie; with {@code elsewhereOnly}, only
+   * their rows outside {@code table} (which the caller drops whole).
+   *
+   * <p>The quota removes whole commits, never a part of one: uplink-service reads a commit too
+   * large for one message in parts by row position, commits being immutable once visible, so
+   * removing some rows of a commit it is sending shifted its later parts past rows that then never
+   * left (found by FaultsProcessIT). The search for the commits' other rows is bounded by their seq
+   * range, which the BRIN index on {@code ingest_seq} narrows to the pages of that range.
+   */
+  private Removed removeCommits(Connection c, String table, Instant before, boolean elsewhereOnly)
+      throws SQLException {
+    String touched = "SELECT ingest_seq FROM " + table + (before == null ? "" : " WHERE ts < ?");
+    long unsent = 0;
+    long sent = 0;
+    Instant from = null;
+    Instant to = null;
+    List<String> parts = new ArrayList<>();
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "WITH gone AS (DELETE FROM sample s WHERE s.ingest_seq IN ("
+                + touched
+                + ") AND s.ingest_seq BETWEEN (SELECT min(ingest_seq) FROM ("
+                + touched
+                + ") t) AND (SELECT max(ingest_seq) FROM ("
+                + touched
+                + ") t)"
+                + (elsewhereOnly ? " AND s.tableoid <> '" + table + "'::regclass" : "")
+                + " RETURNING s.tableoid::regclass::text AS part, s.ingest_seq, s.ts)"
+                + " SELECT part, count(*) FILTER (WHERE NOT "
+                + DELIVERED
+                + "), count(*), min(ts) FILTER (WHERE NOT "
+                + DELIVERED
+                + "), max(ts) FILTER (WHERE NOT "
+                + DELIVERED
+                + ") FROM gone s GROUP BY part")) {
+      int i = 1;
+      if (before != null) {
+        for (int k = 0; k < 3; k++) {
+          ps.setTimestamp(i++, Timestamp.from(before));
+        }
+      }
+      for (int k = 0; k < 3; k++) {
+        ps.setString(i++, settings.deliveredBy());
+      }
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          parts.add(rs.getString(1));
+          long u = rs.getLong(2);
+          unsent += u;
+          sent += rs.getLong(3) - u;
+          if (u > 0) {
+            Instant f = rs.getTimestamp(4).toInstant();
+            Instant t = rs.getTimestamp(5).toInstant();
+            from = from == null || f.isBefore(from) ? f : from;
+            to = to == null || t.isAfter(to) ? t : to;
+          }
+        }
+      }
+    }
+    return new Removed(unsent, sent, from, to, parts);
   }
 
   private void retainTimescale(Connection c, Instant now, List<Drop> drops) throws SQLException {
@@ -311,7 +387,13 @@ public final class StoreMaintenance {
         drops.add(new Drop(counts.unsentFrom(), counts.unsentTo(), counts.unsent(), "quota"));
       }
       delivered[0] += counts.rows() - counts.unsent();
+      // A chunk's edge cuts through commits; their rows in later chunks go too (whole commits).
+      Removed rest = removeCommits(c, chunk.name(), null, true);
       dropChunk(c, chunk);
+      delivered[0] += rest.delivered();
+      if (rest.unsent() > 0) {
+        drops.add(new Drop(rest.from(), rest.to(), rest.unsent(), "quota"));
+      }
       size = measure(c);
     }
     return size;

@@ -31,20 +31,21 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Retention and the disk quota with an injected clock (the {@code now} of each run) and small
- * quotas, on a real PostgreSQL. Each day of test data is one flush, so it has its own outbox
- * position and can be marked delivered on its own.
+ * quotas, on a real PostgreSQL. Each day of test data is a run of flushes of its own, so it can be
+ * marked delivered on its own.
  */
 class StoreMaintenanceIT {
   static PostgresServer pg;
   static final Instant NOW = Instant.parse("2026-11-25T12:00:00Z");
   static final int ROWS_PER_DAY = 2_000;
+  static final int ROWS_PER_COMMIT = 100;
 
   DataSource ds;
   DayPartitions partitions;
   SimpleMeterRegistry registry;
 
-  /** ingest_seq of the flush that wrote each day. */
-  Map<LocalDate, Long> seqOfDay;
+  /** The first and last ingest_seq of the flushes that wrote each day. */
+  Map<LocalDate, long[]> seqOfDay;
 
   @BeforeAll
   static void startPostgres() {
@@ -64,7 +65,11 @@ class StoreMaintenanceIT {
     seqOfDay = new TreeMap<>();
   }
 
-  /** Writes {@link #ROWS_PER_DAY} samples (two series) on each of the days before NOW. */
+  /**
+   * Writes {@link #ROWS_PER_DAY} samples (two series) on each of the days before NOW, in commits of
+   * {@link #ROWS_PER_COMMIT} rows (a flush of the buffer holds a fraction of a second to a few
+   * seconds of data; the quota removes whole commits).
+   */
   void fill(int daysBack) throws SQLException {
     StoreWriter writer =
         new StoreWriter(ds, StoreMode.PLAIN, new SeriesRegistry(k -> null), partitions);
@@ -72,24 +77,31 @@ class StoreMaintenanceIT {
       LocalDate day = LocalDate.ofInstant(NOW, java.time.ZoneOffset.UTC).minusDays(d);
       long start = day.atStartOfDay(java.time.ZoneOffset.UTC).toInstant().toEpochMilli();
       List<StoredSample> rows = new ArrayList<>();
+      long first = -1;
+      long last = -1;
       for (int i = 0; i < ROWS_PER_DAY / 2; i++) {
         long t = start + i * 30_000L;
         rows.add(StoredSample.of("plc", new Sample("a", t, (double) i, Quality.GOOD)));
         rows.add(StoredSample.of("plc", new Sample("b", t, (double) -i, Quality.GOOD)));
+        if (rows.size() == ROWS_PER_COMMIT || i == ROWS_PER_DAY / 2 - 1) {
+          last = writer.write(rows, List.of()).ingestSeq();
+          first = first < 0 ? last : first;
+          rows = new ArrayList<>();
+        }
       }
-      seqOfDay.put(day, writer.write(rows, List.of()).ingestSeq());
+      seqOfDay.put(day, new long[] {first, last});
     }
   }
 
   void delivered(LocalDate... days) throws SQLException {
     for (LocalDate day : days) {
-      long seq = seqOfDay.get(day);
+      long[] seqs = seqOfDay.get(day);
       exec(
           ds,
           "INSERT INTO outbox_delivered (consumer, from_seq, to_seq) VALUES ('cloud', "
-              + seq
+              + seqs[0]
               + ", "
-              + seq
+              + seqs[1]
               + ")");
     }
   }
@@ -188,6 +200,47 @@ class StoreMaintenanceIT {
     assertThat(
             registry.get("buffer_data_dropped_rows_total").tag("reason", "quota").counter().count())
         .isEqualTo((double) droppedRows);
+  }
+
+  /**
+   * Commits of four hours each that overlap by two: a quota step of one hour cuts through them. The
+   * quota must remove whole commits (uplink reads a large commit in parts by position, so a commit
+   * left in part loses rows at the cloud), and record exactly what it removed.
+   */
+  @Test
+  void theQuotaRemovesWholeCommitsNeverAPartOfOne() throws SQLException {
+    StoreWriter writer =
+        new StoreWriter(ds, StoreMode.PLAIN, new SeriesRegistry(k -> null), partitions);
+    long start = day(1).atStartOfDay(java.time.ZoneOffset.UTC).toInstant().toEpochMilli();
+    int commits = 6;
+    int perCommit = 2 * 2_000; // large enough that the empty partitions' overhead is small
+    List<Long> seqs = new ArrayList<>();
+    for (int j = 0; j < commits; j++) {
+      List<StoredSample> rows = new ArrayList<>();
+      for (int i = 0; i < perCommit / 2; i++) {
+        // Commit j spans four hours from hour 2j: each overlaps the next one's first two hours.
+        long t = start + j * 7_200_000L + i * 7_200L + j; // + j: no (series, ts) twice
+        rows.add(StoredSample.of("plc", new Sample("a", t, (double) i, Quality.GOOD)));
+        rows.add(StoredSample.of("plc", new Sample("b", t, (double) -i, Quality.GOOD)));
+      }
+      seqs.add(writer.write(rows, List.of()).ingestSeq());
+    }
+    long full = size();
+    StoreMaintenance.Report r = maintenance(full / 2).run(NOW);
+    long remaining = scalar(ds, "SELECT count(*) FROM sample");
+    assertThat(remaining).as("something is removed, not everything").isBetween(1L, 5L * perCommit);
+    for (long seq : seqs) {
+      assertThat(scalar(ds, "SELECT count(*) FROM sample WHERE ingest_seq = " + seq))
+          .as("rows left of commit %d", seq)
+          .isIn(0L, (long) perCommit);
+    }
+    long droppedRows = r.drops().stream().mapToLong(StoreMaintenance.Drop::rows).sum();
+    assertThat(droppedRows + remaining).isEqualTo((long) commits * perCommit);
+    assertThat(scalar(ds, "SELECT sum(row_count) FROM data_dropped WHERE reason = 'quota'"))
+        .isEqualTo(droppedRows);
+    // Oldest commits first.
+    assertThat(scalar(ds, "SELECT min(ingest_seq) FROM sample"))
+        .isEqualTo(seqs.get((int) (commits - remaining / perCommit)));
   }
 
   @Test
