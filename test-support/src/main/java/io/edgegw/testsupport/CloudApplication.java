@@ -6,10 +6,14 @@ import com.hivemq.client.mqtt.MqttGlobalPublishFilter;
 import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5AsyncClient;
 import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
+import java.io.InputStream;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.security.KeyFactory;
 import java.security.KeyStore;
 import java.security.cert.Certificate;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
 import java.security.spec.PKCS8EncodedKeySpec;
 import java.util.Base64;
 import java.util.LinkedHashMap;
@@ -57,13 +61,52 @@ public final class CloudApplication implements AutoCloseable {
       String topicFilter,
       boolean persistent)
       throws Exception {
+    return connect(
+        pki.ca().certificate(),
+        cert.certificate(),
+        cert.keyFile(),
+        clientId,
+        port,
+        topicFilter,
+        persistent);
+  }
+
+  /**
+   * Connects with the PEM files of a provisioned gateway's stand-in cloud (a CA certificate, a
+   * client certificate and its PKCS#8 EC key) and subscribes to {@code topicFilter}, with a clean
+   * session.
+   */
+  public static CloudApplication connect(
+      Path caFile, Path certFile, Path keyFile, String clientId, int port, String topicFilter)
+      throws Exception {
+    CertificateFactory x509 = CertificateFactory.getInstance("X.509");
+    X509Certificate ca;
+    X509Certificate cert;
+    try (InputStream in = Files.newInputStream(caFile)) {
+      ca = (X509Certificate) x509.generateCertificate(in);
+    }
+    try (InputStream in = Files.newInputStream(certFile)) {
+      cert = (X509Certificate) x509.generateCertificate(in);
+    }
+    return connect(ca, cert, keyFile, clientId, port, topicFilter, false);
+  }
+
+  private static CloudApplication connect(
+      X509Certificate ca,
+      X509Certificate cert,
+      Path keyFile,
+      String clientId,
+      int port,
+      String topicFilter,
+      boolean persistent)
+      throws Exception {
     KeyStore trust = KeyStore.getInstance("PKCS12");
     trust.load(null, null);
-    trust.setCertificateEntry("ca", pki.ca().certificate());
+    trust.setCertificateEntry("ca", ca);
     TrustManagerFactory tmf =
         TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
     tmf.init(trust);
-    String pem = Files.readString(cert.keyFile());
+    String pem = Files.readString(keyFile);
     byte[] der = Base64.getMimeDecoder().decode(pem.replaceAll("-----[A-Z ]+-----", "").strip());
     KeyStore keys = KeyStore.getInstance("PKCS12");
     keys.load(null, null);
@@ -72,7 +115,7 @@ public final class CloudApplication implements AutoCloseable {
         "app",
         KeyFactory.getInstance("EC").generatePrivate(new PKCS8EncodedKeySpec(der)),
         none,
-        new Certificate[] {cert.certificate()});
+        new Certificate[] {cert});
     KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
     kmf.init(keys, none);
     Mqtt5AsyncClient client =
