@@ -5,6 +5,7 @@ import io.edgegw.bundle.BundleManifest;
 import io.edgegw.bundle.BundleSigner;
 import io.edgegw.bundle.BundleVerifier;
 import io.edgegw.bundle.ComposeFile;
+import io.edgegw.bundle.ComposeMerge;
 import io.edgegw.bundle.Keys;
 import io.edgegw.bundle.RegistryClient;
 import io.edgegw.bundle.Versions;
@@ -15,7 +16,9 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -60,8 +63,10 @@ final class BundleCommand {
         names = "--compose",
         required = true,
         paramLabel = "FILE",
-        description = "The stack's Compose file (tags are fine).")
-    Path compose;
+        description =
+            "The stack's Compose file (tags are fine). Repeatable: the files are joined into one,"
+                + " and a name defined in two of them is refused.")
+    List<Path> compose;
 
     @Option(
         names = "--version",
@@ -102,11 +107,16 @@ final class BundleCommand {
     public Integer call() throws Exception {
       requireVersion(spec, version, "--version");
       requireVersion(spec, minAgent, "--min-agent");
-      ComposeFile file = ComposeFile.parse(Files.readAllBytes(compose), compose.toString());
+      List<ComposeMerge.Source> sources = new ArrayList<>();
+      for (Path p : compose) {
+        sources.add(new ComposeMerge.Source(p.toString(), Files.readAllBytes(p)));
+      }
+      String where =
+          compose.size() == 1 ? compose.getFirst().toString() : "the joined Compose files";
+      ComposeFile file = ComposeFile.parse(ComposeMerge.merge(sources), where);
       RegistryClient client = new RegistryClient(registry);
       ImagePinner.Result pinned =
-          new ImagePinner(client.base().getRawAuthority(), client::resolveDigest)
-              .pin(file, compose.toString());
+          new ImagePinner(client.base().getRawAuthority(), client::resolveDigest).pin(file, where);
       BundleManifest manifest;
       try {
         manifest =

@@ -28,6 +28,13 @@ public interface OtaConfig {
   /** The OCI registry the bundles and images come from. */
   Registry registry();
 
+  /**
+   * The bundle to install on the first boot, when none is installed yet: {@code repository:tag} or
+   * {@code repository@sha256:...} in {@link Registry#url()}. It is verified and applied as any
+   * update (see {@link io.edgegw.ota.update.FirstBoot}). Default: none.
+   */
+  Optional<String> bootstrap();
+
   /** Trust anchors: Ed25519 public keys a bundle's signature must verify against. */
   Trust trust();
 

@@ -23,6 +23,7 @@ import io.edgegw.ota.health.StatusBoard;
 import io.edgegw.ota.stack.PodmanStack;
 import io.edgegw.ota.stack.ProcessRunner;
 import io.edgegw.ota.stack.Stack;
+import io.edgegw.ota.update.FirstBoot;
 import io.edgegw.ota.update.HealthGate;
 import io.edgegw.ota.update.InstalledBundle;
 import io.edgegw.ota.update.RetryBackoff;
@@ -72,6 +73,10 @@ import org.jboss.logging.Logger;
 @ApplicationScoped
 public class OtaRuntime {
   private static final Logger LOG = Logger.getLogger(OtaRuntime.class);
+
+  /** How long a first-boot install may take, the registry's retries included. */
+  private static final long FIRST_BOOT_DEADLINE = java.time.Duration.ofHours(1).toMillis();
+
   static final String COMPONENT = "ota";
 
   @Inject OtaConfig config;
@@ -165,6 +170,8 @@ public class OtaRuntime {
     activity.put("idle", true);
     // Recovery first, on the worker, so that no command runs before the stack is consistent.
     worker.execute(this::recover);
+    Optional<FirstBoot> firstBoot = FirstBoot.due(config.bootstrap(), store.installed());
+    firstBoot.ifPresent(install -> worker.execute(() -> firstBoot(install)));
     ticker =
         Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().name("ota-health").daemon().factory());
@@ -192,6 +199,34 @@ public class OtaRuntime {
         }
       }
       bus.close();
+    }
+  }
+
+  /**
+   * Installs the first-boot bundle through the update flow. Its progress and result go to the
+   * agent's status (there is no command to reply to).
+   */
+  private void firstBoot(FirstBoot b) {
+    String id = "first-boot-" + clock.millis();
+    LOG.infof("first boot: installing %s:%s", b.repository(), b.reference());
+    try {
+      UpdateFlow.Outcome o =
+          updates.deploy(
+              new UpdateFlow.Request(
+                  id, "", b.repository(), b.reference(), clock.millis() + FIRST_BOOT_DEADLINE),
+              (step, detail) -> activity(Map.of("command", id, "step", step)));
+      commands.report(o);
+      if (o.ok()) {
+        LOG.infof("first boot: %s:%s installed", b.repository(), b.reference());
+      } else {
+        LOG.errorf(
+            "first boot: installing %s:%s failed: %s", b.repository(), b.reference(), o.result());
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } finally {
+      activity.remove("step");
+      publishStatus();
     }
   }
 
