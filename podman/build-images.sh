@@ -37,7 +37,7 @@ VERSION=$(sed -n 's:^  <version>\(.*\)</version>.*:\1:p' pom.xml | head -1)
 start=$(date +%s)
 if $package; then
   echo "mvn package (services and the plant simulator)..." >&2
-  mvn -B -q -ntp -o -DskipTests -Dspotless.check.skip=true -Dmdep.outputFile=target/classpath.txt \
+  mvn -B -q -ntp -DskipTests -Dspotless.check.skip=true -Dmdep.outputFile=target/classpath.txt \
     -Dmdep.includeScope=runtime -pl "$(printf '%s-service,' "${SERVICES[@]}")test-support" -am \
     package dependency:build-classpath
 fi

@@ -6,7 +6,6 @@ import static org.awaitility.Awaitility.await;
 import io.edgegw.gwctl.Gwctl;
 import io.edgegw.testsupport.CloudApplication;
 import io.edgegw.testsupport.FreePorts;
-import io.edgegw.testsupport.ServiceProcess;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -19,21 +18,26 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The whole stack on podman in CI, as a gateway runs it (issue #7's end-to-end test): the images
- * built (local Debian bases, cached), first-boot provisioning, {@code podman-compose up} of
- * compose/gateway.yaml with the demo plant and the TLS cloud stand-in, all four services healthy by
- * their image health checks, telemetry from the simulated plant at the cloud broker, an alarm of
- * the plant's rules at the cloud, a restart command from the cloud ({@code gwctl restart} through
- * uplink and the stack's bus to the host's packaged ota-agent, which restarts the rules container),
- * and a clean {@code down} that leaves no container, volume or network. Prints the timings.
+ * The whole stack on podman in CI, brought up exactly as the README's run command does ({@code
+ * bin/gateway up} = {@code podman/stack.sh up}; issue #7's end-to-end test): the images built
+ * (local Debian bases, cached), first-boot provisioning, the release (a local TLS registry, the
+ * images pushed, the bundle built, signed and pushed) and the host's packaged ota-agent installing
+ * that signed bundle on its first boot, health gate included; then every service healthy by its
+ * image health check and running its image pinned by digest from the registry, telemetry from the
+ * simulated plant at the TLS cloud stand-in, an alarm of the plant's rules at the cloud, a restart
+ * command from the cloud ({@code gwctl restart} through uplink and the stack's bus to the agent,
+ * which restarts the rules container), and a clean {@code purge} that leaves no container, volume,
+ * network, agent or registry behind. Prints the timings.
  *
- * <p>Needs root, podman, podman-compose, netavark, aardvark-dns and debootstrap (bin/gateway test
- * installs them), and the services and the ota-agent packaged (the reactor does that first): about
- * 4 minutes with the base images cached, 6 without.
+ * <p>Needs root, podman, podman-compose, netavark, aardvark-dns, debootstrap, docker-registry and
+ * curl (bin/gateway test installs them), and the services, gwctl and the ota-agent packaged (the
+ * reactor does that first): about 4 minutes with the base images cached, 6 without.
  */
 class GatewayStackIT {
 
@@ -46,30 +50,24 @@ class GatewayStackIT {
   private final Map<String, String> env = new HashMap<>();
 
   @Test
-  void dataFlowsAnAlarmFiresAndARestartCommandWorks() throws Exception {
+  void upInstallsTheSignedBundleThroughTheAgentDataFlowsAnAlarmFiresAndARestartWorks()
+      throws Exception {
     Path root = Script.root();
-    Path secrets = temp.resolve("secrets");
-    Path config = temp.resolve("config");
-    Files.createDirectories(config);
-    Files.writeString(
-        config.resolve("devices.yaml"),
-        Files.readString(root.resolve("bin/plant-devices.yaml"))
-            .replace("host: 127.0.0.1", "host: plant"));
-    Files.copy(root.resolve("bin/plant-rules.yaml"), config.resolve("rules.yaml"));
-    Script.provision(secrets, "--gateway-id", GATEWAY, "--demo-cloud").assertSucceeded();
-
+    Path run = temp.resolve("run");
+    Path secrets = run.resolve("secrets");
     String project = "edgegw-it-" + UUID.randomUUID().toString().substring(0, 8);
     int cloudPort = FreePorts.loopback();
     env.put("CONTAINERS_CONF", root.resolve("podman/containers.conf").toString());
-    env.put("GW_SECRETS", secrets.toString());
-    env.put("GW_CONFIG", config.toString());
-    env.put("GW_STACK_DIR", root.resolve("compose").toString());
-    env.put("GW_MOSQUITTO_IMAGE", "localhost/edgegw/mosquitto:bookworm");
-    env.put("GW_DB_IMAGE", "localhost/edgegw/postgres:15");
+    env.put("GW_PROJECT", project);
+    env.put("GW_RUN_DIR", run.toString());
+    env.put("GW_RELEASE_DIR", temp.resolve("release").toString());
+    env.put("GW_GATEWAY_ID", GATEWAY);
     env.put("GW_BUS_PORT", String.valueOf(FreePorts.loopback()));
     env.put("GW_BRIDGE_PORT", String.valueOf(FreePorts.loopback()));
     env.put("GW_BUFFER_PORT", String.valueOf(FreePorts.loopback()));
     env.put("GW_UPLINK_PORT", String.valueOf(FreePorts.loopback()));
+    env.put("GW_OTA_PORT", String.valueOf(FreePorts.loopback()));
+    env.put("GW_REGISTRY_PORT", String.valueOf(FreePorts.loopback()));
     env.put("GW_DEMO_CLOUD_PORT", String.valueOf(cloudPort));
     env.put(
         "GW_PLANT_CLASSPATH",
@@ -98,36 +96,29 @@ class GatewayStackIT {
             .assertSucceeded();
     seconds.put("images_s", since(start));
 
-    List<String> compose =
-        List.of(
-            "podman-compose",
-            "-p",
-            project,
-            "-f",
-            "compose/gateway.yaml",
-            "-f",
-            "compose/demo.yaml");
     List<String> volumesBefore = volumes();
     CloudApplication cloud = null;
-    ServiceProcess agent = null;
     try {
-      start = System.nanoTime();
-      run(compose, "up", "-d").assertSucceeded();
-      seconds.put("compose_up_s", since(start));
-      await("all four services healthy")
-          .atMost(Duration.ofMinutes(3))
+      // `up` as the README runs it (bin/gateway up = podman/stack.sh up): provisioning, the
+      // release (local TLS registry, images, the bundle built, signed and pushed), and the host's
+      // ota-agent installing that bundle on its first boot, health gate included.
+      long upStart = System.nanoTime();
+      CompletableFuture<Script.Result> up =
+          CompletableFuture.supplyAsync(() ->
+              Script.run(
+                  List.of(root.resolve("podman/stack.sh").toString(), "up"),
+                  root,
+                  env,
+                  Duration.ofMinutes(12)));
+      // The cloud side, with a client certificate of the demo CA (the gateway's own), connected as
+      // soon as the agent has started the cloud stand-in: before the tank reaches its alarm level
+      // (about 70 s after the plant starts). A clean session sees only what arrives while it is
+      // connected.
+      await("the cloud stand-in started by the agent")
+          .atMost(Duration.ofMinutes(8))
           .pollInterval(Duration.ofSeconds(1))
-          .until(() -> SERVICES.stream().allMatch(s -> healthy(project, s)));
-      seconds.put("startup_s", since(start));
-
-      // The cloud side, with a client certificate of the demo CA (the gateway's own): everything
-      // the gateway sends. Connected before the tank reaches its alarm level (about 70 s after the
-      // plant starts); what the uplink sent before is in its outbox, not lost, but a clean session
-      // sees only what arrives while it is connected.
-      await("the cloud stand-in healthy")
-          .atMost(Duration.ofMinutes(1))
-          .pollInterval(Duration.ofSeconds(1))
-          .until(() -> healthy(project, "cloud"));
+          .until(() -> up.isDone() || healthy(project, "cloud"));
+      assertThat(healthy(project, "cloud")).as(describe(up)).isTrue();
       cloud =
           CloudApplication.connect(
               secrets.resolve("demo-cloud/ca.crt"),
@@ -136,32 +127,50 @@ class GatewayStackIT {
               "stack-it-cloud",
               cloudPort,
               "edgegw/" + GATEWAY + "/#");
+      Script.Result upResult = up.get(12, TimeUnit.MINUTES);
+      seconds.put("up_s", since(upStart));
+      upResult.assertSucceeded();
+      assertThat(upResult.stderr()).contains("installed and health-gated");
+      assertThat(SERVICES).allMatch(service -> healthy(project, service));
+      // What runs is the bundle: every image pinned by digest in the release's registry.
+      String registry = "127.0.0.1:" + env.get("GW_REGISTRY_PORT") + "/edgegw/";
+      for (String service : SERVICES) {
+        assertThat(inspect(project + "_" + service + "_1", "{{.ImageName}}"))
+            .as(service + "'s image")
+            .startsWith(registry)
+            .contains("@sha256:");
+      }
+      assertThat(Files.readString(run.resolve("ota/installed.json")))
+          .contains("\"commandId\" : \"first-boot-");
+
       CloudApplication app = cloud;
       String telemetry =
           await("telemetry of the simulated plant at the cloud")
               .atMost(Duration.ofMinutes(2))
               .pollInterval(Duration.ofMillis(500))
               .until(() -> payloadOn(app, "/telemetry", "\"q\":\"GOOD\""), p -> p != null);
-      seconds.put("first_cloud_telemetry_s", since(start));
+      seconds.put("first_cloud_telemetry_s", since(upStart));
       assertThat(telemetry)
           .contains("\"gateway\":\"" + GATEWAY + "\"")
           .containsPattern("\"device\":\"(boiler|tank|meter)\"");
 
       // Local logic: the tank fills at 0.6 %/s from 40 %; above 80 % with its inlet open the rules
-      // raise tank-filling-high, and the event travels rules -> buffer -> uplink -> cloud.
+      // raise tank-filling-high (above 90 %, tank-high), and the event travels rules -> buffer ->
+      // uplink -> cloud.
       String alarm =
           await("an alarm of the plant's rules at the cloud")
               .atMost(Duration.ofMinutes(4))
               .pollInterval(Duration.ofSeconds(1))
               .until(() -> payloadOn(app, "/alarm", "\"alarmId\":\"tank-"), p -> p != null);
-      seconds.put("first_cloud_alarm_s", since(start));
+      seconds.put("first_cloud_alarm_s", since(upStart));
       assertThat(alarm).contains("\"gateway\":\"" + GATEWAY + "\"").contains("\"transition\"");
 
       // A restart command, as the handover's "restart a gateway remotely": gwctl -> the cloud
-      // broker -> uplink (in its container) -> the stack's bus -> the host's ota-agent -> podman.
+      // broker -> uplink (in its container) -> the stack's bus -> the host's ota-agent that `up`
+      // started -> podman.
       String rules = project + "_rules_1";
-      String startedBefore = startedAt(rules);
-      agent = startAgent(root, secrets, project);
+      String startedBefore = inspect(rules, "{{.State.StartedAt}}");
+      start = System.nanoTime();
       Run restart =
           gwctl(
               "restart",
@@ -180,46 +189,49 @@ class GatewayStackIT {
               "--key",
               secrets.resolve("uplink.key").toString());
       assertThat(restart.exit()).as(restart.out() + restart.err()).isZero();
-      assertThat(startedAt(rules)).as("rules container started again").isNotEqualTo(startedBefore);
+      assertThat(inspect(rules, "{{.State.StartedAt}}"))
+          .as("rules container started again")
+          .isNotEqualTo(startedBefore);
       await("rules healthy after its restart")
           .atMost(Duration.ofMinutes(2))
           .pollInterval(Duration.ofSeconds(1))
           .until(() -> healthy(project, "rules"));
       seconds.put("restart_s", since(start));
     } finally {
-      if (agent != null) {
-        agent.close();
-      }
       if (cloud != null) {
         cloud.close();
       }
       start = System.nanoTime();
-      Script.Result down = run(compose, "down");
-      seconds.put("compose_down_s", since(start));
+      Script.Result purge =
+          Script.run(
+              List.of(root.resolve("podman/stack.sh").toString(), "purge"),
+              root,
+              env,
+              Duration.ofMinutes(5));
+      seconds.put("purge_s", since(start));
+      System.out.println("stack timings " + seconds + "\n" + built.stdout());
+      purge.assertSucceeded();
       List<String> leftovers = new ArrayList<>();
-      for (String kind : List.of("volume", "network")) {
-        for (String name :
-            kind.equals("volume")
-                ? List.of("db-data", "mosquitto-data")
-                : List.of("ot", "bus", "it", "mgmt")) {
-          Script.Result removed =
-              Script.run(
-                  List.of("podman", kind, "rm", project + "_" + name),
-                  root,
-                  env,
-                  Duration.ofSeconds(30));
-          if (removed.exitCode() != 0) {
-            leftovers.add(kind + " " + project + "_" + name + ": " + removed.stderr().strip());
-          }
-        }
-      }
       List<String> volumesAfter = new ArrayList<>(volumes());
       volumesAfter.removeAll(volumesBefore);
       if (!volumesAfter.isEmpty()) {
         leftovers.add("volumes " + volumesAfter);
       }
-      System.out.println("stack timings " + seconds + "\n" + built.stdout());
-      down.assertSucceeded();
+      Script.run(
+              List.of("podman", "network", "ls", "--format", "{{.Name}}"),
+              root,
+              env,
+              Duration.ofSeconds(30))
+          .stdout()
+          .lines()
+          .filter(n -> n.startsWith(project + "_"))
+          .forEach(n -> leftovers.add("network " + n));
+      if (Files.exists(run.resolve("ota-agent.pid"))) {
+        leftovers.add("the agent's pid file");
+      }
+      if (Files.exists(temp.resolve("release/registry/pid"))) {
+        leftovers.add("the registry's pid file");
+      }
       assertThat(leftovers).as("clean teardown").isEmpty();
       assertThat(
               Script.run(
@@ -233,9 +245,17 @@ class GatewayStackIT {
                       env,
                       Duration.ofSeconds(30))
                   .stdout())
-          .as("containers left after down")
+          .as("containers left after purge")
           .isBlank();
     }
+  }
+
+  private static String describe(CompletableFuture<Script.Result> up) {
+    if (!up.isDone()) {
+      return "up still running";
+    }
+    Script.Result r = up.join();
+    return "up ended with " + r.exitCode() + ":\n" + r.stderr();
   }
 
   /**
@@ -269,48 +289,16 @@ class GatewayStackIT {
     }
   }
 
-  /** When a container last started, as podman reports it. */
-  private String startedAt(String container) {
+  /** A podman inspect field of a container. */
+  private String inspect(String container, String format) {
     return Script.run(
-            List.of("podman", "inspect", "--format", "{{.State.StartedAt}}", container),
+            List.of("podman", "inspect", "--format", format, container),
             Script.root(),
             env,
             Duration.ofSeconds(30))
         .assertSucceeded()
         .stdout()
         .strip();
-  }
-
-  /**
-   * The packaged ota-agent as the host runs it, outside the stack: on the stack's bus with its
-   * provisioned password, managing the Compose project under test. Its registry and trust anchor
-   * are never used here (no update is deployed), but the agent wants them.
-   */
-  private ServiceProcess startAgent(Path root, Path secrets, String project) throws IOException {
-    Path work = temp.resolve("ota");
-    Files.createDirectories(work);
-    Run keys =
-        gwctl("keys", "generate", "--out", work.resolve("keys").toString(), "--name", "release");
-    assertThat(keys.exit()).as(keys.err()).isZero();
-    ServiceProcess agent =
-        ServiceProcess.builder(
-                "ota-agent",
-                Path.of(
-                    System.getProperty(
-                        "ota.app.jar", "../ota-agent/target/quarkus-app/quarkus-run.jar")))
-            .property("ota.state-dir", work.resolve("state").toString())
-            .property("ota.registry.url", "https://127.0.0.1:1")
-            .property("ota.trust.keys", work.resolve("keys/release.pub").toString())
-            .property("ota.stack.project", project)
-            .property(
-                "ota.stack.containers-conf", root.resolve("podman/containers.conf").toString())
-            .property("ota.bus.port", env.get("GW_BUS_PORT"))
-            .property("ota.web.token-file", work.resolve("no-token").toString())
-            .secret(
-                "OTA_BUS_PASSWORD", Files.readString(secrets.resolve("bus-ota.password")).strip())
-            .start();
-    agent.awaitReady(Duration.ofMinutes(1));
-    return agent;
   }
 
   record Run(int exit, String out, String err) {}
@@ -324,12 +312,6 @@ class GatewayStackIT {
     cli.setErr(new PrintWriter(err, true));
     int exit = cli.execute(args);
     return new Run(exit, out.toString(), err.toString());
-  }
-
-  private Script.Result run(List<String> compose, String... command) {
-    List<String> full = new ArrayList<>(compose);
-    full.addAll(List.of(command));
-    return Script.run(full, Script.root(), env, Duration.ofMinutes(5));
   }
 
   /** The names of all podman volumes on this host. */
