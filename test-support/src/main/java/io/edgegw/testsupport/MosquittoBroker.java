@@ -76,6 +76,7 @@ public final class MosquittoBroker implements AutoCloseable {
   private final Tls tls;
   private volatile int port;
   private ChildProcess process;
+  private boolean frozen;
 
   private MosquittoBroker(
       ScratchDirectory scratch, Path binary, Map<String, String> passwords, String acl, Tls tls) {
@@ -171,6 +172,9 @@ public final class MosquittoBroker implements AutoCloseable {
     if (process == null) {
       return;
     }
+    if (frozen) {
+      thaw();
+    }
     ChildProcess stopping = process;
     process = null;
     if (!stopping.stop(STOP_GRACE)) {
@@ -215,6 +219,29 @@ public final class MosquittoBroker implements AutoCloseable {
       throw new IllegalStateException("mosquitto is already running on port " + port);
     }
     launch();
+  }
+
+  /**
+   * Freezes the broker (SIGSTOP), as a hung host or {@code podman pause} does: its connections stay
+   * open, and nothing is read or answered until {@link #thaw()}.
+   */
+  public synchronized void freeze() {
+    signal("STOP");
+    frozen = true;
+  }
+
+  /** Lets a frozen broker run again (SIGCONT). */
+  public synchronized void thaw() {
+    signal("CONT");
+    frozen = false;
+  }
+
+  private void signal(String name) {
+    if (process == null) {
+      throw new IllegalStateException("mosquitto is not running on port " + port);
+    }
+    ChildProcess.run(
+        List.of("kill", "-" + name, Long.toString(process.pid())), Duration.ofSeconds(5));
   }
 
   /** The end of the broker's log and of its stdout/stderr, for assertion messages. */

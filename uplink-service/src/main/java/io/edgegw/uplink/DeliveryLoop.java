@@ -232,10 +232,11 @@ final class DeliveryLoop implements Runnable {
   }
 
   /**
-   * Counts the backlog for the status. While the lanes run, the backlog is what the backfill lane
-   * still has to deliver: commits above its end are the live lane's, in transit, so a link that
-   * carries a steady flow of new data reaches ONLINE once the outage's backlog is through. While
-   * they do not run, it is every unacknowledged row.
+   * Counts the backlog for the status. While the lanes run and the link carries, the backlog is
+   * what the backfill lane still has to deliver: commits above its end are the live lane's, in
+   * transit, so a link that carries a steady flow of new data reaches ONLINE once the outage's
+   * backlog is through. While they do not run, or the link is OFFLINE, it is every unacknowledged
+   * row.
    *
    * <p>The count reads every page of the backlog, so it runs on its own thread, one at a time, and
    * never holds up delivery (a 3-million-row count takes seconds, and the live lane must not wait
@@ -243,7 +244,10 @@ final class DeliveryLoop implements Runnable {
    */
   private void countBacklog(long now) {
     counting = true;
-    long through = started ? delivery.backfillEnd() : Long.MAX_VALUE;
+    // An OFFLINE link with its session still up (a cloud that hangs: nothing acknowledged, no
+    // socket error yet) carries nothing: the live lane's commits wait like the rest, and count.
+    boolean carrying = started && link.mode() != LinkState.Mode.OFFLINE;
+    long through = carrying ? delivery.backfillEnd() : Long.MAX_VALUE;
     counter.execute(() -> {
       try {
         summarizeOutbox();

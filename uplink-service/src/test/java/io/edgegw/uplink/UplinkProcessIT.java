@@ -323,6 +323,39 @@ class UplinkProcessIT {
     }
   }
 
+  /**
+   * A cloud that hangs rather than goes away (a frozen host, {@code podman pause}): the TLS session
+   * stays open and nothing is acknowledged. The link shows OFFLINE after {@code offline.after}, and
+   * its backlog counts what waits, while the session is still up (keep-alive 30 s): the live lane's
+   * unacknowledged commits are part of it. Found by the backfill recording (bench/stack.sh), where
+   * the backlog stayed 0 for a minute while the link was OFFLINE.
+   */
+  @Test
+  @Order(6)
+  void aFrozenCloudShowsOfflineWithTheBacklogThatWaits() throws Exception {
+    await("link ONLINE").atMost(WAIT).until(() -> "ONLINE".equals(link()));
+    cloud.freeze();
+    try {
+      long frozen = System.nanoTime();
+      commit(6);
+      commit(4);
+      await("link OFFLINE")
+          .atMost(OFFLINE_AFTER.plusSeconds(7))
+          .until(() -> "OFFLINE".equals(link()));
+      await("the backlog counted while the session is still up")
+          .atMost(Duration.ofSeconds(8))
+          .until(() -> ((Number) uplinkStatus().detail().get("backlogRows")).longValue() >= 10);
+      assertThat(Duration.ofNanos(System.nanoTime() - frozen))
+          .as("within the keep-alive, before the client gives the session up")
+          .isLessThan(Duration.ofSeconds(25));
+      assertThat(uplink.metric("uplink_backlog_rows")).isGreaterThanOrEqualTo(10.0);
+    } finally {
+      cloud.thaw();
+    }
+    awaitEverySampleOnceByKey();
+    await("link ONLINE again").atMost(WAIT).until(() -> "ONLINE".equals(link()));
+  }
+
   static CommandResult awaitReply(String id) {
     await("the reply to " + id)
         .atMost(WAIT)
