@@ -113,9 +113,10 @@ Gateway stack running (project $PROJECT), ready $((SECONDS - start)) s after sta
   data     curl -H "Authorization: Bearer \$(cat $GW_SECRETS/buffer-api-token)" http://127.0.0.1:${GW_BUFFER_PORT:-8082}/api/v1/series
   cloud    mosquitto_sub -h 127.0.0.1 -p ${GW_DEMO_CLOUD_PORT:-18883} --cafile $GW_SECRETS/demo-cloud/ca.crt \\
              --cert $GW_SECRETS/uplink.crt --key $GW_SECRETS/uplink.key -t 'edgegw/#' -v
-  manage   http://127.0.0.1:${GW_OTA_PORT:-8085}/ (the ota-agent's page: health, bundle, restart;
-             login token in $GW_SECRETS/ota-web-token), log in $RUN/log/ota-agent.log
-  bundle   $(installed_version) (release in $RELEASE; the agent's state in $OTA)
+$([ -n "${GW_DEMO_LOAD:-}" ] || printf '%s\n' \
+  "  manage   http://127.0.0.1:${GW_OTA_PORT:-8085}/ (the ota-agent's page: health, bundle, restart;" \
+  "             login token in $GW_SECRETS/ota-web-token), log in $RUN/log/ota-agent.log" \
+  "  bundle   $(installed_version) (release in $RELEASE; the agent's state in $OTA)")
   status   bin/gateway status      stop: bin/gateway down
   secrets  $GW_SECRETS (mode 0600)
 MSG

@@ -95,6 +95,18 @@ class GatewayStackIT {
                 Duration.ofMinutes(10))
             .assertSucceeded();
     seconds.put("images_s", since(start));
+    // The service images run as a non-root user and carry their own health check.
+    String version =
+        Files.readString(root.resolve("pom.xml")).split("<version>", 2)[1].split("<")[0];
+    for (String service : SERVICES) {
+      String image = "localhost/edgegw/" + service + ":" + version;
+      assertThat(inspectImage(image, "{{.Config.User}}"))
+          .as(image + " user")
+          .isEqualTo("10001:10001");
+      assertThat(inspectImage(image, "{{.Config.Healthcheck}}"))
+          .as(image + " HEALTHCHECK")
+          .contains("/opt/app/ready");
+    }
 
     List<String> volumesBefore = volumes();
     CloudApplication cloud = null;
@@ -142,6 +154,22 @@ class GatewayStackIT {
       }
       assertThat(Files.readString(run.resolve("ota/installed.json")))
           .contains("\"commandId\" : \"first-boot-");
+      // The runtime diagnostics of the security checklist (docs/security.md) on the running stack:
+      // the items this host can show (LUKS, SSH, forwarding and vendor services depend on the
+      // host).
+      String checks =
+          Script.run(
+                  List.of(
+                      root.resolve("podman/check-host.sh").toString(), secrets.toString(), project),
+                  root,
+                  env,
+                  Duration.ofMinutes(1))
+              .stdout();
+      assertThat(checks)
+          .containsPattern("PASS +secrets ")
+          .containsPattern("PASS +ot/it separation ")
+          .containsPattern("PASS +bus internal ")
+          .containsPattern("PASS +bus: no anonymous ");
 
       CloudApplication app = cloud;
       String telemetry =
@@ -287,6 +315,18 @@ class GatewayStackIT {
     } catch (IOException e) {
       throw new java.io.UncheckedIOException(e);
     }
+  }
+
+  /** A podman image inspect field. */
+  private String inspectImage(String image, String format) {
+    return Script.run(
+            List.of("podman", "image", "inspect", "--format", format, image),
+            Script.root(),
+            env,
+            Duration.ofSeconds(30))
+        .assertSucceeded()
+        .stdout()
+        .strip();
   }
 
   /** A podman inspect field of a container. */
