@@ -81,6 +81,9 @@ stop() {
     echo "registry stopped" >&2
   fi
   rm -f "$REG/pid"
+  # The local tags of the pushed copies (the images stay under their localhost/edgegw names).
+  podman images --format '{{.Repository}}:{{.Tag}}' | grep "^$HOSTPORT/edgegw/" |
+    xargs -r podman rmi >/dev/null 2>&1 || true
 }
 
 # gwctl with the registry's CA in a trust store of its own (the JDK's is never edited).
