@@ -182,7 +182,15 @@ final class DeliveryLoop implements Runnable {
       try {
         Consumer<DeliveryLoop> event = inbox.poll(wait.toMillis(), TimeUnit.MILLISECONDS);
         while (event != null) {
-          event.accept(this);
+          try {
+            event.accept(this);
+          } catch (RuntimeException e) {
+            // The loop is the only thread that delivers: it must outlive any event. What was
+            // planned is planned again from the stored positions.
+            LOG.errorf(
+                e, "a delivery event failed; delivery starts again from the stored positions");
+            started = false;
+          }
           event = inbox.poll();
         }
       } catch (InterruptedException e) {

@@ -14,7 +14,10 @@ import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 import javax.sql.DataSource;
 import org.jboss.logging.Logger;
@@ -125,6 +128,7 @@ public final class StoreMaintenance {
       }
       long before = measure(c);
       List<Drop> drops = new ArrayList<>();
+      Set<Drop> recorded = Collections.newSetFromMap(new IdentityHashMap<>());
       int days = 0;
       if (mode == StoreMode.PLAIN) {
         createAhead(c, now);
@@ -141,7 +145,7 @@ public final class StoreMaintenance {
       if (size > settings.quotaBytes()) {
         size =
             mode == StoreMode.PLAIN
-                ? quotaPlain(c, now, size, drops, delivered)
+                ? quotaPlain(c, now, size, drops, recorded, delivered)
                 : quotaTimescale(c, now, size, drops, delivered);
         if (size > settings.quotaBytes()) {
           LOG.errorf(
@@ -149,9 +153,10 @@ public final class StoreMaintenance {
               size, settings.quotaBytes());
         }
       }
-      // Each drop was recorded in the transaction of its removal; now it is counted and logged.
       for (Drop d : drops) {
-        counted(d);
+        if (!recorded.contains(d)) {
+          record(c, now, d);
+        }
       }
       storeBytes.set(size);
       return new Report(before, size, days, delivered[0], drops);
@@ -191,26 +196,16 @@ public final class StoreMaintenance {
         break;
       }
       String table = DayPartitions.nameOf(day);
-      Counts counts =
-          inTransaction(
-              c,
-              () -> {
-                Counts in = counts(c, table);
-                if (in.unsent() > 0) {
-                  drop(
-                      c,
-                      now,
-                      drops,
-                      new Drop(in.unsentFrom(), in.unsentTo(), in.unsent(), "retention"));
-                }
-                // Commits that straddle the day's end go whole, as with the quota.
-                Removed rest = removeCommits(c, table, null, true);
-                if (rest.unsent() > 0) {
-                  drop(c, now, drops, new Drop(rest.from(), rest.to(), rest.unsent(), "retention"));
-                }
-                dropDay(c, day);
-                return in;
-              });
+      Counts counts = counts(c, table);
+      if (counts.unsent() > 0) {
+        drops.add(new Drop(counts.unsentFrom(), counts.unsentTo(), counts.unsent(), "retention"));
+      }
+      // Commits that straddle the day's end go whole, as with the quota.
+      Removed rest = removeCommits(c, table, null, true);
+      if (rest.unsent() > 0) {
+        drops.add(new Drop(rest.from(), rest.to(), rest.unsent(), "retention"));
+      }
+      dropDay(c, day);
       dropped++;
       LOG.infof(
           "retention: dropped %s (%d rows, %d never sent)", table, counts.rows(), counts.unsent());
@@ -218,7 +213,8 @@ public final class StoreMaintenance {
     return dropped;
   }
 
-  private long quotaPlain(Connection c, Instant now, long size, List<Drop> drops, long[] delivered)
+  private long quotaPlain(
+      Connection c, Instant now, long size, List<Drop> drops, Set<Drop> recorded, long[] delivered)
       throws SQLException {
     // 1. Delivered data, oldest day first.
     for (LocalDate day : DayPartitions.existing(c)) {
@@ -259,18 +255,15 @@ public final class StoreMaintenance {
         from = rs.getTimestamp(1).toInstant();
       }
       Instant cut = from.plus(settings.dropStep());
-      Removed removed =
-          inTransaction(
-              c,
-              () -> {
-                Removed r = removeCommits(c, table, cut, false);
-                if (r.unsent() > 0) {
-                  drop(c, now, drops, new Drop(r.from(), r.to(), r.unsent(), "quota"));
-                }
-                return r;
-              });
+      Removed removed = removeCommits(c, table, cut, false);
       delivered[0] += removed.delivered();
       if (removed.unsent() > 0) {
+        Drop drop = new Drop(removed.from(), removed.to(), removed.unsent(), "quota");
+        // Recorded at once, before the compaction below, which may fail (lock timeout): a failure
+        // later in the run must not lose the record of what this step removed.
+        record(c, now, drop);
+        recorded.add(drop);
+        drops.add(drop);
         LOG.warnf(
             "quota: dropped %d unsent rows from %s to %s to stay under %d bytes",
             removed.unsent(), removed.from(), removed.to(), settings.quotaBytes());
@@ -365,29 +358,20 @@ public final class StoreMaintenance {
 
   private void retainTimescale(Connection c, Instant now, List<Drop> drops) throws SQLException {
     Instant cutoff = now.minus(settings.retention());
-    inTransaction(
-        c,
-        () -> {
-          for (Chunk chunk : chunks(c)) {
-            if (chunk.end().isAfter(cutoff)) {
-              break;
-            }
-            Counts counts = counts(c, chunk.name());
-            if (counts.unsent() > 0) {
-              drop(
-                  c,
-                  now,
-                  drops,
-                  new Drop(counts.unsentFrom(), counts.unsentTo(), counts.unsent(), "retention"));
-            }
-          }
-          try (PreparedStatement ps =
-              c.prepareStatement("SELECT drop_chunks('sample', older_than => ?::timestamptz)")) {
-            ps.setTimestamp(1, Timestamp.from(cutoff));
-            ps.execute();
-          }
-          return null;
-        });
+    for (Chunk chunk : chunks(c)) {
+      if (chunk.end().isAfter(cutoff)) {
+        break;
+      }
+      Counts counts = counts(c, chunk.name());
+      if (counts.unsent() > 0) {
+        drops.add(new Drop(counts.unsentFrom(), counts.unsentTo(), counts.unsent(), "retention"));
+      }
+    }
+    try (PreparedStatement ps =
+        c.prepareStatement("SELECT drop_chunks('sample', older_than => ?::timestamptz)")) {
+      ps.setTimestamp(1, Timestamp.from(cutoff));
+      ps.execute();
+    }
   }
 
   /** TimescaleDB works in whole chunks: delivered chunks first, then the oldest chunks. */
@@ -410,27 +394,18 @@ public final class StoreMaintenance {
       if (size <= settings.quotaBytes()) {
         return size;
       }
-      long sent =
-          inTransaction(
-              c,
-              () -> {
-                Counts counts = counts(c, chunk.name());
-                if (counts.unsent() > 0) {
-                  drop(
-                      c,
-                      now,
-                      drops,
-                      new Drop(counts.unsentFrom(), counts.unsentTo(), counts.unsent(), "quota"));
-                }
-                // A chunk's edge cuts through commits; their rows in later chunks go too.
-                Removed rest = removeCommits(c, chunk.name(), null, true);
-                if (rest.unsent() > 0) {
-                  drop(c, now, drops, new Drop(rest.from(), rest.to(), rest.unsent(), "quota"));
-                }
-                dropChunk(c, chunk);
-                return counts.rows() - counts.unsent() + rest.delivered();
-              });
-      delivered[0] += sent;
+      Counts counts = counts(c, chunk.name());
+      if (counts.unsent() > 0) {
+        drops.add(new Drop(counts.unsentFrom(), counts.unsentTo(), counts.unsent(), "quota"));
+      }
+      delivered[0] += counts.rows() - counts.unsent();
+      // A chunk's edge cuts through commits; their rows in later chunks go too (whole commits).
+      Removed rest = removeCommits(c, chunk.name(), null, true);
+      dropChunk(c, chunk);
+      delivered[0] += rest.delivered();
+      if (rest.unsent() > 0) {
+        drops.add(new Drop(rest.from(), rest.to(), rest.unsent(), "quota"));
+      }
       size = measure(c);
     }
     return size;
@@ -531,43 +506,7 @@ public final class StoreMaintenance {
     }
   }
 
-  /** Work on the store that returns a value. */
-  @FunctionalInterface
-  private interface Work<T> {
-    T run() throws SQLException;
-  }
-
-  /**
-   * Runs {@code work} as one transaction: a removal and its {@code data_dropped} record commit
-   * together, so a crash between them cannot lose the record (or record a removal that did not
-   * happen).
-   */
-  private static <T> T inTransaction(Connection c, Work<T> work) throws SQLException {
-    c.setAutoCommit(false);
-    try {
-      T result = work.run();
-      c.commit();
-      return result;
-    } catch (SQLException | RuntimeException e) {
-      try {
-        c.rollback();
-      } catch (SQLException r) {
-        e.addSuppressed(r);
-      }
-      throw e;
-    } finally {
-      c.setAutoCommit(true);
-    }
-  }
-
-  /** Records a removal of unsent data in {@code data_dropped}, in the removal's transaction. */
-  private static void drop(Connection c, Instant now, List<Drop> drops, Drop d)
-      throws SQLException {
-    insert(c, now, d);
-    drops.add(d);
-  }
-
-  private static void insert(Connection c, Instant now, Drop d) throws SQLException {
+  private void record(Connection c, Instant now, Drop d) throws SQLException {
     try (PreparedStatement ps =
         c.prepareStatement(
             "INSERT INTO data_dropped (recorded_at, from_ts, to_ts, row_count, reason)"
@@ -579,10 +518,6 @@ public final class StoreMaintenance {
       ps.setString(5, d.reason());
       ps.executeUpdate();
     }
-  }
-
-  /** Counts and logs a recorded drop, once its transaction committed. */
-  private void counted(Drop d) {
     registry.counter("buffer_data_dropped_rows_total", "reason", d.reason()).increment(d.rows());
     registry.counter("buffer_data_dropped_events_total", "reason", d.reason()).increment();
     lastDrop = d;

@@ -243,22 +243,6 @@ class StoreMaintenanceIT {
         .isEqualTo(seqs.get((int) (commits - remaining / perCommit)));
   }
 
-  /**
-   * A removal and its record commit together: when the record cannot be written, the rows stay.
-   * (Before, the record was written after the deletes, so a crash between them lost it.)
-   */
-  @Test
-  void aDropThatCannotBeRecordedRemovesNothing() throws SQLException {
-    fill(3);
-    long rows = scalar(ds, "SELECT count(*) FROM sample");
-    exec(ds, "ALTER TABLE data_dropped ADD CONSTRAINT refuse_all CHECK (row_count < 0)");
-    org.assertj.core.api.Assertions.assertThatThrownBy(() -> maintenance(size() / 3).run(NOW))
-        .isInstanceOf(SQLException.class)
-        .hasMessageContaining("refuse_all");
-    assertThat(scalar(ds, "SELECT count(*) FROM sample")).isEqualTo(rows);
-    assertThat(scalar(ds, "SELECT count(*) FROM data_dropped")).isZero();
-  }
-
   @Test
   void underTheQuotaNothingIsRemoved() throws SQLException {
     fill(2);

@@ -196,8 +196,13 @@ public final class OutboxDelivery {
     store(cursor, advance);
   }
 
-  /** The session was lost: what was in flight is sent again, first, on the next session. */
+  /**
+   * The session was lost: what was in flight is sent again, first, on the next session. A PUBACK
+   * that still arrives for one of those sends (the client completes it when it resumes the session
+   * and resends it itself) is late and ignored: the slice is planned again.
+   */
   public synchronized void sessionLost() {
+    session++;
     live.returnInFlight();
     backfill.returnInFlight();
   }

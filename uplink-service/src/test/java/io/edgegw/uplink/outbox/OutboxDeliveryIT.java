@@ -150,6 +150,27 @@ class OutboxDeliveryIT {
     return out;
   }
 
+  /**
+   * A PUBACK that arrives after the session was lost, for a message sent on it: the client
+   * completes such a send when it resumes the session and resends it itself, possibly before the
+   * delivery starts again. It is ignored (the slice was returned to be sent again), where it used
+   * to throw "not in flight" on the delivery thread (found by FaultsProcessIT, 2026-11-27).
+   */
+  @Test
+  void aPubackArrivingAfterTheSessionWasLostIsIgnoredAndTheSliceGoesAgain() throws SQLException {
+    rows(4);
+    OutboxDelivery d = delivery(8, 100, 100);
+    List<Outgoing> first = sendAll(d);
+    assertThat(first).isNotEmpty();
+    d.sessionLost();
+    ack(d, first); // late: before start() plans again
+    assertThat(d.inFlight()).isZero();
+    d.start();
+    drain(d);
+    assertThat(sentLog).as("sent again after the lost session").hasSize(2 * first.size());
+    assertThat(cloudSamples()).hasSize(4);
+  }
+
   @Test
   void positionsMoveOnlyOnAcknowledgementAndDeliveredRangesMerge() throws SQLException {
     long first = rows(4);
