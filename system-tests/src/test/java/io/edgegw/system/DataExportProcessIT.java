@@ -18,8 +18,6 @@ import io.edgegw.testsupport.MosquittoBroker;
 import io.edgegw.testsupport.PostgresServer;
 import io.edgegw.testsupport.ServiceProcess;
 import io.edgegw.testsupport.TestPki;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -65,8 +63,6 @@ class DataExportProcessIT {
   private static List<String> brokerArgs;
 
   @TempDir static Path temp;
-
-  record Run(int exit, String out, String err) {}
 
   @BeforeAll
   static void startGateway() throws Exception {
@@ -214,23 +210,17 @@ class DataExportProcessIT {
         });
   }
 
-  static Run gwctl(String... args) {
+  static GwctlRun gwctl(String... args) {
     List<String> all = new ArrayList<>(List.of("data", "--gateway", GATEWAY));
     all.addAll(List.of(args));
     all.addAll(brokerArgs);
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    var cli = Gwctl.commandLine();
-    cli.setOut(new PrintWriter(out, true));
-    cli.setErr(new PrintWriter(err, true));
-    int exit = cli.execute(all.toArray(String[]::new));
-    return new Run(exit, out.toString(), err.toString());
+    return GwctlRun.of(all.toArray(String[]::new));
   }
 
   @Test
   void theLastThirtyDaysArriveInPartsAndTheFileHoldsExactlyWhatTheStoreHolds() throws Exception {
     Path file = temp.resolve("gw-data-30d.csv");
-    Run run = gwctl("--from", "P30D", "--chunk-rows", "500", "--output", file.toString());
+    GwctlRun run = gwctl("--from", "P30D", "--chunk-rows", "500", "--output", file.toString());
 
     assertThat(run.exit()).as(run.err()).isZero();
     Matcher m =
@@ -290,7 +280,7 @@ class DataExportProcessIT {
   @Test
   void anUnknownSeriesEndsWithTheFleetExitCodeAndTheReasonAndNoFile() throws Exception {
     Path file = temp.resolve("unknown.csv");
-    Run run = gwctl("--series", "plc/temp,plc/nope", "--output", file.toString());
+    GwctlRun run = gwctl("--series", "plc/temp,plc/nope", "--output", file.toString());
     assertThat(run.exit()).isEqualTo(Gwctl.FLEET_FAILED);
     assertThat(run.err())
         .contains(

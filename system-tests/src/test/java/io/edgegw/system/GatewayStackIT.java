@@ -3,12 +3,9 @@ package io.edgegw.system;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.edgegw.gwctl.Gwctl;
 import io.edgegw.testsupport.CloudApplication;
 import io.edgegw.testsupport.FreePorts;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -199,8 +196,8 @@ class GatewayStackIT {
       String rules = project + "_rules_1";
       String startedBefore = inspect(rules, "{{.State.StartedAt}}");
       start = System.nanoTime();
-      Run restart =
-          gwctl(
+      GwctlRun restart =
+          GwctlRun.of(
               "restart",
               "--gateway",
               GATEWAY,
@@ -339,19 +336,6 @@ class GatewayStackIT {
         .assertSucceeded()
         .stdout()
         .strip();
-  }
-
-  record Run(int exit, String out, String err) {}
-
-  /** gwctl in-process, through its picocli entry. */
-  private static Run gwctl(String... args) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    var cli = Gwctl.commandLine();
-    cli.setOut(new PrintWriter(out, true));
-    cli.setErr(new PrintWriter(err, true));
-    int exit = cli.execute(args);
-    return new Run(exit, out.toString(), err.toString());
   }
 
   /** The names of all podman volumes on this host. */
