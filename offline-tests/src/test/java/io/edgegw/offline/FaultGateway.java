@@ -74,14 +74,21 @@ final class FaultGateway implements AutoCloseable {
 
   private static final String AUDIT =
       """
-      CREATE TABLE fault_accepted (series_id integer, ts timestamptz, ingest_seq bigint);
-      CREATE TABLE fault_deleted (series_id integer, ts timestamptz, statement text);
+      CREATE TABLE fault_accepted (series_id integer, ts timestamptz, ingest_seq bigint,
+        at timestamptz);
+      CREATE TABLE fault_deleted (series_id integer, ts timestamptz, statement text,
+        ingest_seq bigint, delivered boolean, at timestamptz, xid bigint);
       CREATE FUNCTION fault_audit() RETURNS trigger LANGUAGE plpgsql AS $$
       BEGIN
         IF TG_OP = 'INSERT' THEN
-          INSERT INTO fault_accepted VALUES (NEW.series_id, NEW.ts, NEW.ingest_seq);
+          INSERT INTO fault_accepted
+            VALUES (NEW.series_id, NEW.ts, NEW.ingest_seq, clock_timestamp());
         ELSE
-          INSERT INTO fault_deleted VALUES (OLD.series_id, OLD.ts, left(current_query(), 40));
+          INSERT INTO fault_deleted VALUES (OLD.series_id, OLD.ts, left(current_query(), 40),
+            OLD.ingest_seq,
+            EXISTS (SELECT 1 FROM outbox_delivered d WHERE d.consumer = 'cloud'
+              AND OLD.ingest_seq BETWEEN d.from_seq AND d.to_seq),
+            clock_timestamp(), txid_current());
         END IF;
         RETURN NULL;
       END $$;
@@ -332,6 +339,19 @@ final class FaultGateway implements AutoCloseable {
       rs.next();
       return rs.getLong(1);
     }
+  }
+
+  /** The first column of every row of {@code sql}. */
+  List<String> strings(String sql) throws SQLException {
+    List<String> out = new ArrayList<>();
+    try (Connection c = connect();
+        Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery(sql)) {
+      while (rs.next()) {
+        out.add(rs.getString(1));
+      }
+    }
+    return out;
   }
 
   private <T extends AutoCloseable> T add(T c) {

@@ -27,9 +27,10 @@ import java.util.Optional;
  * acknowledged range; above the barrier it plans each commit as the live lane did. (After two
  * restarts within one backfill, the first run's barrier is no longer known, and up to one window of
  * backfill may be resent grouped differently: the same rows under other keys. Every message names
- * its seq range, so the cloud can still see the overlap.) Alarm events go ahead of the telemetry of
- * their read window; each lane stores, with its position, the seq up to which its alarm events are
- * all acknowledged ({@code alarms_through}), and a restart does not plan those again.
+ * its seq range, so the cloud can still see the overlap. Reconnects within one run keep the first
+ * session's barrier, so they never regroup.) Alarm events go ahead of the telemetry of their read
+ * window; each lane stores, with its position, the seq up to which its alarm events are all
+ * acknowledged ({@code alarms_through}), and a restart does not plan those again.
  */
 public final class OutboxDelivery {
 
@@ -112,7 +113,12 @@ public final class OutboxDelivery {
     OutboxPosition oldLive = stored.get(Lane.LIVE);
     long newest = reader.newestCommitted(from.completeThrough());
     // Above the previous live position, commits were planned one per message: plan them so again.
-    barrier = oldLive == null ? newest : Math.min(newest, oldLive.completeThrough());
+    long above = oldLive == null ? newest : Math.min(newest, oldLive.completeThrough());
+    // After a reconnect, the commits above the last session's barrier were planned one per message
+    // too (by its backfill lane as by its live lane): packing them now would send rows that the
+    // cloud received without a PUBACK again under other keys (found by FaultsProcessIT with the
+    // cloud cut twice during one backfill).
+    barrier = session > 0 ? Math.min(barrier, above) : above;
     resumeRows.clear();
     if (from.partial()) {
       resumeRows.put(from.seq(), reader.rowsThrough(from));

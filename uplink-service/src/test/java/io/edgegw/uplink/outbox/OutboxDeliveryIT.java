@@ -171,6 +171,35 @@ class OutboxDeliveryIT {
     assertThat(cloudSamples()).hasSize(4);
   }
 
+  /**
+   * The cloud cut twice during one backfill, each time with a window in flight that the cloud
+   * received without a PUBACK: the second session sends those rows again with the keys they had. It
+   * used to pack the commits that the first session had sent one per message, so the cloud got the
+   * same samples under other keys (found by FaultsProcessIT, 2026-11-27).
+   */
+  @Test
+  void twoLostSessionsInOneBackfillResendTheSameRowsUnderTheSameKeys() throws SQLException {
+    rows(4);
+    OutboxDelivery d = delivery(8, 100, 100);
+    drain(d);
+    for (int i = 0; i < 30; i++) {
+      rows(6); // the outage: the live lane is stuck before them
+    }
+    d.sessionLost();
+    d.start(); // backfill of the outage, one commit per message above the old live position
+    List<Outgoing> first = sendAll(d);
+    assertThat(first).hasSize(6).allMatch(o -> o.slice().fromSeq() == o.slice().toSeq());
+    d.sessionLost(); // the cloud stored them; their PUBACKs never came
+    d.start();
+    sentLog.clear();
+    drain(d);
+    assertThat(sentLog).containsAll(first.stream().map(Outgoing::key).toList());
+    assertThat(resent).isEqualTo(first.size());
+    List<String> samples = cloudSamples();
+    assertThat(samples).doesNotHaveDuplicates();
+    assertThat((long) samples.size()).isEqualTo(scalar(ds, "SELECT count(*) FROM sample"));
+  }
+
   @Test
   void positionsMoveOnlyOnAcknowledgementAndDeliveredRangesMerge() throws SQLException {
     long first = rows(4);
