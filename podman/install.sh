@@ -2,7 +2,14 @@
 # Installs an edgegw gateway on a Debian 12 host (root), from this checkout or an unpacked release:
 #
 #   podman/install.sh --gateway-id ID --cloud-host HOST [--cloud-port 8883]
+#                     --registry URL --update-key FILE [--registry-ca FILE] [--bundle REF]
 #                     [--ot-iface IF --it-iface IF] [--jumphost ADDRESS] [--no-start]
+#
+#   --registry     the OCI registry the ota-agent pulls signed bundles from (https://host[:port])
+#   --update-key   the release public key (PEM) that every bundle must be signed with
+#   --registry-ca  the registry's CA certificate, when it is not in the host's trust store
+#   --bundle       a bundle (repository:tag in the registry) the agent installs at first boot;
+#                  without it the stack shipped here runs until the first update
 #
 # What it does, each step idempotent (docs/security.md maps them to the security checklist):
 #   1. installs podman, podman-compose, netavark, aardvark-dns, mosquitto (for mosquitto_passwd),
@@ -12,15 +19,17 @@
 #   3. first-boot provisioning into /etc/edgegw/secrets (podman/provision.sh: kept if present);
 #   4. host hardening: OT/IT forwarding drop rules (--ot-iface/--it-iface), sysctl, SSH keys only and
 #      from the jumphost only (--jumphost), vendor default services disabled, a LUKS check;
-#   5. installs and enables the systemd units of the stack and the ota-agent, and starts the stack
-#      unless --no-start.
+#   5. writes the ota-agent's site settings to /etc/edgegw/ota (once: edits are kept), installs and
+#      enables the systemd units of the stack and the ota-agent, and starts them unless --no-start.
+#      At boot the stack unit brings back the bundle the agent installed last (stack-compose.sh).
 # Afterwards podman/check-host.sh reports each checklist item that can be checked at run time.
 set -euo pipefail
 SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 PREFIX=/opt/edgegw ETC=/etc/edgegw
 
-usage() { sed -n '2,18p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '2,25p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 gateway_id="" cloud_host="" cloud_port=8883 ot_iface="" it_iface="" jumphost="" start=true
+registry="" update_key="" registry_ca="" bundle=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --gateway-id) gateway_id=${2:?}; shift ;;
@@ -29,6 +38,10 @@ while [ $# -gt 0 ]; do
     --ot-iface) ot_iface=${2:?}; shift ;;
     --it-iface) it_iface=${2:?}; shift ;;
     --jumphost) jumphost=${2:?}; shift ;;
+    --registry) registry=${2:?}; shift ;;
+    --update-key) update_key=${2:?}; shift ;;
+    --registry-ca) registry_ca=${2:?}; shift ;;
+    --bundle) bundle=${2:?}; shift ;;
     --no-start) start=false ;;
     *) echo "install.sh: unknown option '$1'" >&2; usage ;;
   esac
@@ -36,6 +49,17 @@ while [ $# -gt 0 ]; do
 done
 [ "$(id -u)" -eq 0 ] || { echo "install.sh: run as root" >&2; exit 1; }
 [ -n "$gateway_id" ] && [ -n "$cloud_host" ] || { echo "install.sh: --gateway-id and --cloud-host are required" >&2; usage; }
+# Updates are part of the product: no gateway is installed without where they come from and the key
+# they must be signed with.
+[ -n "$registry" ] && [ -n "$update_key" ] || { echo "install.sh: --registry and --update-key are required (the ota-agent's registry and release key)" >&2; usage; }
+case "$registry" in
+  https://?*) ;;
+  *) echo "install.sh: --registry must be an https:// URL, got '$registry'" >&2; exit 2 ;;
+esac
+grep -q -- '-----BEGIN PUBLIC KEY-----' "$update_key" 2>/dev/null ||
+  { echo "install.sh: --update-key $update_key is not a PEM public key" >&2; exit 2; }
+[ -z "$registry_ca" ] || grep -q -- '-----BEGIN CERTIFICATE-----' "$registry_ca" 2>/dev/null ||
+  { echo "install.sh: --registry-ca $registry_ca is not a PEM certificate" >&2; exit 2; }
 step() { echo "==> $*" >&2; }
 warn() { echo "WARNING: $*" >&2; }
 
@@ -48,7 +72,8 @@ step "2. the stack in $PREFIX, settings in $ETC"
 install -d -m 755 "$PREFIX/compose/db" "$PREFIX/podman" "$PREFIX/docs"
 install -m 644 "$SRC/compose/gateway.yaml" "$SRC/compose/mosquitto.conf" "$PREFIX/compose/"
 install -m 755 "$SRC/compose/db/10-roles.sh" "$PREFIX/compose/db/"
-install -m 755 "$SRC/podman/provision.sh" "$SRC/podman/check-host.sh" "$PREFIX/podman/"
+install -m 755 "$SRC/podman/provision.sh" "$SRC/podman/check-host.sh" "$SRC/podman/stack-compose.sh" \
+  "$PREFIX/podman/"
 install -m 644 "$SRC/docs/security.md" "$PREFIX/docs/"
 # The ota-agent runs on the host, on a JDK >= 21 (bin/lib.sh select_jdk) with the services' options.
 select_jdk
@@ -111,6 +136,12 @@ if [ -n "$jumphost" ]; then
 else
   warn "no --jumphost: SSH is not restricted to keys from a jumphost"
 fi
+# Debian's mosquitto package is installed for mosquitto_passwd only: its own broker would listen on
+# 127.0.0.1:1883, where the stack publishes its broker, and would let anyone on the host in.
+if systemctl cat mosquitto.service >/dev/null 2>&1; then
+  systemctl disable --now mosquitto.service >/dev/null 2>&1 || true
+  systemctl mask mosquitto.service >/dev/null 2>&1 && echo "masked the host's mosquitto.service (the broker runs in the stack)" >&2
+fi
 # Vendor default services a gateway does not need: stopped and disabled where present.
 for unit in avahi-daemon.service avahi-daemon.socket cups.service cups.socket cups-browsed.service \
   bluetooth.service ModemManager.service rpcbind.service rpcbind.socket telnet.socket \
@@ -126,7 +157,21 @@ if ! lsblk -rno TYPE "$(findmnt -no SOURCE /var/lib/containers 2>/dev/null || fi
   warn "the container and secrets storage is not on a LUKS (dm-crypt) device; see docs/security.md"
 fi
 
-step "5. systemd units"
+step "5. the ota-agent's settings ($ETC/ota) and the systemd units"
+install -d -m 755 "$ETC/ota"
+install -m 644 "$update_key" "$ETC/ota/trusted.pem"
+[ -z "$registry_ca" ] || install -m 644 "$registry_ca" "$ETC/ota/registry-ca.crt"
+if [ ! -f "$ETC/ota/application.properties" ]; then
+  {
+    echo "# The ota-agent's site settings (podman/install.sh; docs/configuration.md). Kept on a"
+    echo "# later install; restart edgegw-ota-agent after an edit. Secrets: $ETC/secrets."
+    echo "ota.registry.url=$registry"
+    [ -z "$registry_ca" ] || echo "ota.registry.ca-file=$ETC/ota/registry-ca.crt"
+    echo "ota.trust.keys=$ETC/ota/trusted.pem"
+    [ -z "$bundle" ] || echo "ota.bootstrap=$bundle"
+  } >"$ETC/ota/application.properties"
+  chmod 644 "$ETC/ota/application.properties"
+fi
 install -m 644 "$SRC/podman/systemd/edgegw-stack.service" "$SRC/podman/systemd/edgegw-ota-agent.service" \
   /etc/systemd/system/
 if [ -d /run/systemd/system ]; then

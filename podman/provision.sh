@@ -193,6 +193,7 @@ fi
 find . -type f -exec chmod 600 {} +
 if [ "$(id -u)" -eq 0 ]; then
   chown "$SERVICE_UID:$SERVICE_UID" ./*.properties buffer-api-token uplink.key uplink.csr
+  chown 0:0 ota-agent.properties # the host's agent, not a container
   [ -f uplink.crt ] && chown "$SERVICE_UID:$SERVICE_UID" uplink.crt cloud-ca.crt
   chown "$MOSQUITTO_UID:$MOSQUITTO_UID" mosquitto.passwd mosquitto.acl mosquitto-health
   chown "$DB_UID:$DB_UID" db-admin.password db-buffer.password db-uplink.password

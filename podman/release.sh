@@ -81,8 +81,11 @@ stop() {
     echo "registry stopped" >&2
   fi
   rm -f "$REG/pid"
-  # The local tags of the pushed copies (the images stay under their localhost/edgegw names).
-  podman images --format '{{.Repository}}:{{.Tag}}' | grep "^$HOSTPORT/edgegw/" |
+  # The local tags of the pushed copies, and the copies the agent pulled by digest (untagged), of
+  # this registry (the images stay under their localhost/edgegw names).
+  podman images --format '{{.Repository}}:{{.Tag}}' | grep "^$HOSTPORT/edgegw/" | grep -v ':<none>$' |
+    xargs -r podman rmi >/dev/null 2>&1 || true
+  podman images --digests --format '{{.Repository}}@{{.Digest}}' | grep "^$HOSTPORT/edgegw/" |
     xargs -r podman rmi >/dev/null 2>&1 || true
 }
 

@@ -131,11 +131,7 @@ installed_version() {
   tr -d ' \n' <"$OTA/installed.json" | sed -n 's/.*"current":{"version":"\([^"]*\)".*/\1/p'
 }
 
-installed_compose() {
-  local dir
-  dir=$(tr -d ' \n' <"$OTA/installed.json" | sed -n 's/.*"current":{[^}]*"directory":"\([^"]*\)".*/\1/p')
-  echo "$OTA/bundles/$dir/compose.yaml"
-}
+installed_compose() { "$PODMAN_DIR/stack-compose.sh" "$OTA"; }
 
 stop_agent() {
   if [ -s "$RUN/ota-agent.pid" ] && kill "$(cat "$RUN/ota-agent.pid")" 2>/dev/null; then

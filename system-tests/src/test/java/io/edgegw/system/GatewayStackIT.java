@@ -30,7 +30,7 @@ import org.junit.jupiter.api.io.TempDir;
  * simulated plant at the TLS cloud stand-in, an alarm of the plant's rules at the cloud, a restart
  * command from the cloud ({@code gwctl restart} through uplink and the stack's bus to the agent,
  * which restarts the rules container), and a clean {@code purge} that leaves no container, volume,
- * network, agent or registry behind. Prints the timings.
+ * network, agent, registry or registry image behind. Prints the timings.
  *
  * <p>Needs root, podman, podman-compose, netavark, aardvark-dns, debootstrap, docker-registry and
  * curl (bin/gateway test installs them), and the services, gwctl and the ota-agent packaged (the
@@ -251,6 +251,17 @@ class GatewayStackIT {
           .lines()
           .filter(n -> n.startsWith(project + "_"))
           .forEach(n -> leftovers.add("network " + n));
+      // The images the release tagged for the registry, and those the agent pulled by digest.
+      String registry = "127.0.0.1:" + env.get("GW_REGISTRY_PORT") + "/";
+      Script.run(
+              List.of("podman", "images", "--format", "{{.Repository}}"),
+              root,
+              env,
+              Duration.ofSeconds(30))
+          .stdout()
+          .lines()
+          .filter(r -> r.startsWith(registry))
+          .forEach(r -> leftovers.add("image " + r));
       if (Files.exists(run.resolve("ota-agent.pid"))) {
         leftovers.add("the agent's pid file");
       }
