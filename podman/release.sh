@@ -81,12 +81,14 @@ stop() {
     echo "registry stopped" >&2
   fi
   rm -f "$REG/pid"
-  # The local tags of the pushed copies, and the copies the agent pulled by digest (untagged), of
-  # this registry (the images stay under their localhost/edgegw names).
+  # The local tags of the pushed copies, and the names by digest that the agent's pulls added (on
+  # the same images: \`podman images\` does not list them), of this registry. The images stay under
+  # their localhost/edgegw names.
   podman images --format '{{.Repository}}:{{.Tag}}' | grep "^$HOSTPORT/edgegw/" | grep -v ':<none>$' |
     xargs -r podman rmi >/dev/null 2>&1 || true
-  podman images --digests --format '{{.Repository}}@{{.Digest}}' | grep "^$HOSTPORT/edgegw/" |
-    xargs -r podman rmi >/dev/null 2>&1 || true
+  podman images -q | sort -u |
+    xargs -r podman image inspect --format '{{range .RepoDigests}}{{println .}}{{end}}' 2>/dev/null |
+    grep "^$HOSTPORT/edgegw/" | sort -u | xargs -r podman rmi >/dev/null 2>&1 || true
 }
 
 # gwctl with the registry's CA in a trust store of its own (the JDK's is never edited).

@@ -251,17 +251,23 @@ class GatewayStackIT {
           .lines()
           .filter(n -> n.startsWith(project + "_"))
           .forEach(n -> leftovers.add("network " + n));
-      // The images the release tagged for the registry, and those the agent pulled by digest.
+      // The names the release tagged for the registry, and those the agent's pulls by digest added
+      // (on the same images, where `podman images` does not list them).
       String registry = "127.0.0.1:" + env.get("GW_REGISTRY_PORT") + "/";
       Script.run(
-              List.of("podman", "images", "--format", "{{.Repository}}"),
+              List.of(
+                  "bash",
+                  "-c",
+                  "podman images -q | sort -u | xargs -r podman image inspect --format"
+                      + " '{{range .RepoTags}}{{println .}}{{end}}{{range .RepoDigests}}{{println"
+                      + " .}}{{end}}'"),
               root,
               env,
               Duration.ofSeconds(30))
           .stdout()
           .lines()
           .filter(r -> r.startsWith(registry))
-          .forEach(r -> leftovers.add("image " + r));
+          .forEach(r -> leftovers.add("image name " + r));
       if (Files.exists(run.resolve("ota-agent.pid"))) {
         leftovers.add("the agent's pid file");
       }
