@@ -3,16 +3,21 @@
 #
 #   podman/install.sh --gateway-id ID --cloud-host HOST [--cloud-port 8883]
 #                     --registry URL --update-key FILE [--registry-ca FILE] [--bundle REF]
-#                     [--ot-iface IF --it-iface IF] [--jumphost ADDRESS] [--no-start]
+#                     [--ot-iface IF --it-iface IF] [--jumphost ADDRESS]
+#                     [--log-server URL [--log-ca FILE]] [--no-start]
 #
 #   --registry     the OCI registry the ota-agent pulls signed bundles from (https://host[:port])
 #   --update-key   the release public key (PEM) that every bundle must be signed with
 #   --registry-ca  the registry's CA certificate, when it is not in the host's trust store
 #   --bundle       a bundle (repository:tag in the registry) the agent installs at first boot;
 #                  without it the stack shipped here runs until the first update
+#   --log-server   a systemd-journal-remote server (https://host:19532) that the journal goes to:
+#                  the containers' logs (podman's journald driver) and the host's, the ota-agent's
+#                  among them; the gateway authenticates with its uplink key and certificate
+#   --log-ca       the log server's CA certificate, when it is not in the host's trust store
 #
 # What it does, each step idempotent (docs/security.md maps them to the security checklist):
-#   1. installs podman, podman-compose, netavark, aardvark-dns, mosquitto (for mosquitto_passwd),
+#   1. installs podman, podman-compose, runc, netavark, aardvark-dns, mosquitto (for mosquitto_passwd),
 #      openssl and nftables from Debian's packages;
 #   2. copies the stack to /opt/edgegw (compose/gateway.yaml and its files) and the podman settings
 #      to /etc/edgegw/containers.conf; writes /etc/edgegw/gateway.env once;
@@ -27,9 +32,9 @@ set -euo pipefail
 SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 PREFIX=/opt/edgegw ETC=/etc/edgegw
 
-usage() { sed -n '2,25p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '2,30p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 gateway_id="" cloud_host="" cloud_port=8883 ot_iface="" it_iface="" jumphost="" start=true
-registry="" update_key="" registry_ca="" bundle=""
+registry="" update_key="" registry_ca="" bundle="" log_server="" log_ca=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --gateway-id) gateway_id=${2:?}; shift ;;
@@ -42,6 +47,8 @@ while [ $# -gt 0 ]; do
     --update-key) update_key=${2:?}; shift ;;
     --registry-ca) registry_ca=${2:?}; shift ;;
     --bundle) bundle=${2:?}; shift ;;
+    --log-server) log_server=${2:?}; shift ;;
+    --log-ca) log_ca=${2:?}; shift ;;
     --no-start) start=false ;;
     *) echo "install.sh: unknown option '$1'" >&2; usage ;;
   esac
@@ -58,6 +65,13 @@ case "$registry" in
 esac
 grep -q -- '-----BEGIN PUBLIC KEY-----' "$update_key" 2>/dev/null ||
   { echo "install.sh: --update-key $update_key is not a PEM public key" >&2; exit 2; }
+case "$log_server" in
+  "" | https://?*) ;;
+  *) echo "install.sh: --log-server must be an https:// URL, got '$log_server'" >&2; exit 2 ;;
+esac
+[ -z "$log_ca" ] || [ -n "$log_server" ] || { echo "install.sh: --log-ca needs --log-server" >&2; exit 2; }
+[ -z "$log_ca" ] || grep -q -- '-----BEGIN CERTIFICATE-----' "$log_ca" 2>/dev/null ||
+  { echo "install.sh: --log-ca $log_ca is not a PEM certificate" >&2; exit 2; }
 [ -z "$registry_ca" ] || grep -q -- '-----BEGIN CERTIFICATE-----' "$registry_ca" 2>/dev/null ||
   { echo "install.sh: --registry-ca $registry_ca is not a PEM certificate" >&2; exit 2; }
 step() { echo "==> $*" >&2; }
@@ -66,7 +80,8 @@ warn() { echo "WARNING: $*" >&2; }
 step "1. Debian packages"
 # shellcheck source=bin/lib.sh
 source "$SRC/bin/lib.sh"
-need_debs podman podman-compose netavark aardvark-dns mosquitto openssl nftables
+need_debs podman podman-compose runc netavark aardvark-dns mosquitto openssl nftables
+[ -z "$log_server" ] || need_debs systemd-journal-remote
 
 step "2. the stack in $PREFIX, settings in $ETC"
 install -d -m 755 "$PREFIX/compose/db" "$PREFIX/podman" "$PREFIX/docs"
@@ -85,7 +100,9 @@ else
   warn "ota-agent is not packaged (mvn package -pl ota-agent -am); its unit will not start"
 fi
 install -d -m 755 "$ETC"
-install -m 644 "$SRC/podman/containers.conf" "$ETC/containers.conf"
+# On a gateway the containers log to the journal (which --log-server forwards), not to files.
+sed 's/^\[containers\]$/[containers]\nlog_driver = "journald"/' "$SRC/podman/containers.conf" >"$ETC/containers.conf"
+chmod 644 "$ETC/containers.conf"
 if [ ! -f "$ETC/gateway.env" ]; then
   cat >"$ETC/gateway.env" <<ENV
 # Settings of the edgegw stack (compose/gateway.yaml); read by edgegw-stack.service.
@@ -174,10 +191,39 @@ if [ ! -f "$ETC/ota/application.properties" ]; then
 fi
 install -m 644 "$SRC/podman/systemd/edgegw-stack.service" "$SRC/podman/systemd/edgegw-ota-agent.service" \
   /etc/systemd/system/
+if [ -n "$log_server" ]; then
+  # systemd-journal-upload runs as a dynamic user: at each start it gets a copy of the uplink's key
+  # and certificate in its own runtime directory (removed when it stops), and it waits for the
+  # certificate (the cloud's CA signs uplink.csr).
+  install -d -m 755 /etc/systemd/journal-upload.conf.d /etc/systemd/system/systemd-journal-upload.service.d
+  [ -z "$log_ca" ] || install -m 644 "$log_ca" "$ETC/log-ca.crt"
+  run=/run/edgegw-journal-upload
+  {
+    echo "# podman/install.sh --log-server: the journal goes to the site's log server over TLS, the"
+    echo "# server verified against the CA below, the gateway presenting its uplink certificate."
+    echo "[Upload]"
+    echo "URL=$log_server"
+    echo "ServerKeyFile=$run/uplink.key"
+    echo "ServerCertificateFile=$run/uplink.crt"
+    echo "TrustedCertificateFile=$([ -n "$log_ca" ] && echo "$ETC/log-ca.crt" || echo /etc/ssl/certs/ca-certificates.crt)"
+  } >/etc/systemd/journal-upload.conf.d/50-edgegw.conf
+  cat >/etc/systemd/system/systemd-journal-upload.service.d/50-edgegw.conf <<UNIT
+# podman/install.sh --log-server
+[Unit]
+ConditionPathExists=$ETC/secrets/uplink.crt
+[Service]
+RuntimeDirectory=edgegw-journal-upload
+RuntimeDirectoryMode=0700
+ExecStartPre=+/bin/sh -c 'install -m 0400 -o "\$(stat -c %%u $run)" $ETC/secrets/uplink.key $ETC/secrets/uplink.crt $run/'
+Restart=on-failure
+RestartSec=30
+UNIT
+fi
 if [ -d /run/systemd/system ]; then
   systemctl daemon-reload
   units=(edgegw-stack.service edgegw-ota-agent.service)
   [ -f /etc/systemd/system/edgegw-segmentation.service ] && units=(edgegw-segmentation.service "${units[@]}")
+  [ -n "$log_server" ] && units+=(systemd-journal-upload.service)
   systemctl enable "${units[@]}"
   [ -n "$jumphost" ] && systemctl reload ssh 2>/dev/null || true
   if $start; then systemctl start "${units[@]}"; fi

@@ -22,7 +22,9 @@ import org.junit.jupiter.api.io.TempDir;
  * it did: the units enabled and valid, the OT/IT drop rules loaded by the segmentation unit, the
  * host's own Mosquitto masked so that nothing listens on the bus port before the stack, every
  * secret 0600 with its service's owner and none printed, SSH keys-only from the jumphost, the
- * ota-agent's site settings written and the agent up under systemd, the stack unit's Compose file
+ * ota-agent's site settings written and the agent up under systemd, the containers logging to the
+ * journal and the journal (the agent's log among it) at a log server over TLS
+ * (systemd-journal-remote on loopback standing in for the site's), the stack unit's Compose file
  * chosen from what the agent installed last, and the Compose file rendering with every bind source
  * present. A second install changes no secret and no setting; bad options are refused with what is
  * wrong.
@@ -102,8 +104,8 @@ class InstallScriptIT {
                   "--name",
                   container,
                   "--systemd=always",
-                  "--cap-add",
-                  "NET_ADMIN",
+                  // systemd's sandboxing of systemd-journal-upload needs namespaces of its own.
+                  "--privileged",
                   "--tmpfs",
                   "/var/lib/containers:rw,size=256m",
                   "-v",
@@ -127,6 +129,15 @@ class InstallScriptIT {
               List.of("running", "degraded")
                   .contains(in("systemctl is-system-running --wait || true").stdout().strip()));
       in("ip link add ot0 type veth peer name it0").assertSucceeded();
+      // The site's log server: its CA, and a certificate for 127.0.0.1 signed by it.
+      in("mkdir -p /tmp/pki && cd /tmp/pki && openssl req -x509 -newkey ec -pkeyopt"
+              + " ec_paramgen_curve:P-256 -nodes -keyout logca.key -out logca.crt -subj /CN=log-ca"
+              + " -days 2 2>/dev/null && openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256"
+              + " -nodes -keyout server.key -out server.csr -subj /CN=127.0.0.1 2>/dev/null"
+              + " && echo subjectAltName=IP:127.0.0.1 > san.ext && openssl x509 -req -in server.csr"
+              + " -CA logca.crt -CAkey logca.key -CAcreateserial -days 2 -extfile san.ext"
+              + " -out server.crt 2>/dev/null")
+          .assertSucceeded();
 
       // Bad options: refused before anything is installed, saying what is wrong.
       String common =
@@ -145,6 +156,15 @@ class InstallScriptIT {
           in(common + " --registry " + REGISTRY + " --update-key /keys/" + notPem.getFileName());
       assertThat(badKey.exitCode()).isEqualTo(2);
       assertThat(badKey.stderr()).contains("is not a PEM public key");
+      Script.Result plainLogs =
+          in(
+              common
+                  + " --registry "
+                  + REGISTRY
+                  + " --update-key /keys/release.pub --log-server http://127.0.0.1:19532");
+      assertThat(plainLogs.exitCode()).isEqualTo(2);
+      assertThat(plainLogs.stderr())
+          .contains("--log-server must be an https:// URL, got 'http://127.0.0.1:19532'");
       assertThat(in("test -e /etc/edgegw").exitCode()).as("/etc/edgegw after refusals").isOne();
 
       String install =
@@ -152,7 +172,8 @@ class InstallScriptIT {
               + " --registry "
               + REGISTRY
               + " --update-key /keys/release.pub --ot-iface ot0 --it-iface it0 --jumphost "
-              + JUMPHOST;
+              + JUMPHOST
+              + " --log-server https://127.0.0.1:19532 --log-ca /tmp/pki/logca.crt";
       Script.Result first = in(install).assertSucceeded();
 
       // 5. The units: installed, valid, enabled.
@@ -160,7 +181,12 @@ class InstallScriptIT {
               + " /etc/systemd/system/edgegw-ota-agent.service"
               + " /etc/systemd/system/edgegw-segmentation.service")
           .assertSucceeded();
-      for (String unit : List.of("edgegw-stack", "edgegw-ota-agent", "edgegw-segmentation")) {
+      for (String unit :
+          List.of(
+              "edgegw-stack",
+              "edgegw-ota-agent",
+              "edgegw-segmentation",
+              "systemd-journal-upload")) {
         assertThat(in("systemctl is-enabled " + unit).stdout().strip())
             .as(unit)
             .isEqualTo("enabled");
@@ -273,6 +299,42 @@ class InstallScriptIT {
         assertThat(in("test -e " + source).exitCode()).as(source + " exists").isZero();
       }
       Map<String, String> kept = secrets();
+
+      // Logs: the containers log to the journal, and the journal goes to the log server over TLS
+      // (the server verified against --log-ca), the ota-agent's among it, once the certificate is
+      // in.
+      assertThat(
+              in("CONTAINERS_CONF=/etc/edgegw/containers.conf podman info --format"
+                      + " '{{.Host.LogDriver}}'")
+                  .assertSucceeded()
+                  .stdout()
+                  .strip())
+          .isEqualTo("journald");
+      in("mkdir -p /var/log/journal/remote && systemd-run --unit=test-log-server"
+              + " /lib/systemd/systemd-journal-remote --listen-https=127.0.0.1:19532"
+              + " --key=/tmp/pki/server.key --cert=/tmp/pki/server.crt"
+              + " --output=/var/log/journal/remote/")
+          .assertSucceeded();
+      in("systemctl start systemd-journal-upload").assertSucceeded();
+      String marker = "edgegw-install-it-" + UUID.randomUUID();
+      in("logger -t edgegw-it " + marker).assertSucceeded();
+      await("the journal at the log server")
+          .atMost(Duration.ofMinutes(1))
+          .pollInterval(Duration.ofMillis(500))
+          .until(() ->
+              in("journalctl -D /var/log/journal/remote -t edgegw-it --no-pager -o cat")
+                  .stdout()
+                  .contains(marker));
+      assertThat(
+              in("journalctl -D /var/log/journal/remote _SYSTEMD_UNIT=edgegw-ota-agent.service"
+                      + " --no-pager -o cat")
+                  .stdout())
+          .as("the ota-agent's log at the log server")
+          .isNotBlank();
+      // The key reaches the uploader only while it runs, in its own directory.
+      assertThat(in("stat -c '%a %U' /run/edgegw-journal-upload/uplink.key").stdout().strip())
+          .matches("400 \\S+")
+          .doesNotStartWith("400 root");
 
       // A second install keeps every secret and every setting the first made.
       String gatewayEnv = in("cat /etc/edgegw/gateway.env").stdout();
