@@ -46,6 +46,16 @@ public final class DeliveryLedger {
           + " series_id = excluded.series_id, ts = excluded.ts,"
           + " alarms_through = excluded.alarms_through, updated_at = excluded.updated_at";
 
+  private static final String PACKED_THROUGH =
+      "SELECT packed_through FROM outbox_position WHERE consumer = ? AND lane = ?";
+
+  private static final String SET_PACKED_THROUGH =
+      "INSERT INTO outbox_position"
+          + " (consumer, lane, ingest_seq, series_id, ts, alarms_through, packed_through,"
+          + " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, now())"
+          + " ON CONFLICT (consumer, lane) DO UPDATE SET packed_through = excluded.packed_through,"
+          + " updated_at = excluded.updated_at";
+
   private static final String TOUCHING =
       "DELETE FROM outbox_delivered WHERE consumer = ? AND from_seq <= ? AND to_seq >= ?"
           + " RETURNING from_seq, to_seq";
@@ -139,6 +149,44 @@ public final class DeliveryLedger {
       } finally {
         c.setAutoCommit(auto);
       }
+    }
+  }
+
+  /**
+   * The seq up to which the backfill lane may pack commits (see {@link OutboxDelivery}), as the
+   * last run stored it; null when none did.
+   */
+  public Long packedThrough() throws SQLException {
+    try (Connection c = dataSource.getConnection();
+        PreparedStatement ps = c.prepareStatement(PACKED_THROUGH)) {
+      ps.setString(1, consumer);
+      ps.setString(2, Lane.BACKFILL.column());
+      try (ResultSet rs = ps.executeQuery()) {
+        return rs.next() ? rs.getObject(1, Long.class) : null;
+      }
+    }
+  }
+
+  /**
+   * Stores {@link #packedThrough()}; the backfill lane's row gets {@code position} if it has none
+   * yet.
+   */
+  public void storePackedThrough(long packedThrough, OutboxPosition position) throws SQLException {
+    try (Connection c = dataSource.getConnection();
+        PreparedStatement ps = c.prepareStatement(SET_PACKED_THROUGH)) {
+      ps.setString(1, consumer);
+      ps.setString(2, Lane.BACKFILL.column());
+      ps.setLong(3, position.seq());
+      if (position.partial()) {
+        ps.setInt(4, position.seriesId());
+        ps.setTimestamp(5, Timestamp.from(position.ts()));
+      } else {
+        ps.setNull(4, Types.INTEGER);
+        ps.setNull(5, Types.TIMESTAMP_WITH_TIMEZONE);
+      }
+      ps.setLong(6, position.completeThrough());
+      ps.setLong(7, packedThrough);
+      ps.executeUpdate();
     }
   }
 

@@ -24,12 +24,11 @@ import java.util.Optional;
  * message boundary, so at most the in-flight window goes out again. It goes out with the same rows
  * and keys: backfill packs several commits into one message only up to the previous run's live
  * position (the "barrier"), within aligned blocks of {@code BLOCK} seqs and never across an
- * acknowledged range; above the barrier it plans each commit as the live lane did. (After two
- * restarts within one backfill, the first run's barrier is no longer known, and up to one window of
- * backfill may be resent grouped differently: the same rows under other keys. Every message names
- * its seq range, so the cloud can still see the overlap. Reconnects within one run keep the first
- * session's barrier, so they never regroup.) Alarm events go ahead of the telemetry of their read
- * window; each lane stores, with its position, the seq up to which its alarm events are all
+ * acknowledged range; above the barrier it plans each commit as the live lane did. The barrier
+ * never rises: each start takes the lowest of the previous live position and the barrier stored by
+ * earlier runs and sessions ({@code packed_through}), so a restart or a reconnect never regroups
+ * what an earlier one sent one commit per message. Alarm events go ahead of the telemetry of their
+ * read window; each lane stores, with its position, the seq up to which its alarm events are all
  * acknowledged ({@code alarms_through}), and a restart does not plan those again.
  */
 public final class OutboxDelivery {
@@ -114,11 +113,16 @@ public final class OutboxDelivery {
     long newest = reader.newestCommitted(from.completeThrough());
     // Above the previous live position, commits were planned one per message: plan them so again.
     long above = oldLive == null ? newest : Math.min(newest, oldLive.completeThrough());
-    // After a reconnect, the commits above the last session's barrier were planned one per message
-    // too (by its backfill lane as by its live lane): packing them now would send rows that the
-    // cloud received without a PUBACK again under other keys (found by FaultsProcessIT with the
-    // cloud cut twice during one backfill).
+    // Above an earlier session's barrier too, in this run or a stored one: its backfill planned
+    // those one per message as well, and packing them now would send rows that the cloud received
+    // without a PUBACK again under other keys (found by FaultsProcessIT with the cloud cut twice
+    // during one backfill).
+    Long packed = ledger.packedThrough();
+    if (packed != null) {
+      above = Math.min(above, packed);
+    }
     barrier = session > 0 ? Math.min(barrier, above) : above;
+    ledger.storePackedThrough(barrier, from);
     resumeRows.clear();
     if (from.partial()) {
       resumeRows.put(from.seq(), reader.rowsThrough(from));

@@ -200,6 +200,34 @@ class OutboxDeliveryIT {
     assertThat((long) samples.size()).isEqualTo(scalar(ds, "SELECT count(*) FROM sample"));
   }
 
+  /**
+   * The same with a crash instead of the second cut: the restarted delivery knows the first
+   * session's barrier from the store ({@code packed_through}) and sends the window again with the
+   * keys it had. It used to take the live position stored at the reconnect, so it packed them.
+   */
+  @Test
+  void aRestartAfterALostSessionInOneBackfillResendsTheSameRowsUnderTheSameKeys()
+      throws SQLException {
+    rows(4);
+    OutboxDelivery d = delivery(8, 100, 100);
+    drain(d);
+    for (int i = 0; i < 30; i++) {
+      rows(6);
+    }
+    d.sessionLost();
+    d.start();
+    List<Outgoing> first = sendAll(d);
+    assertThat(first).hasSize(6).allMatch(o -> o.slice().fromSeq() == o.slice().toSeq());
+    OutboxDelivery restarted = delivery(8, 100, 100); // the crash: no PUBACK came back
+    sentLog.clear();
+    drain(restarted);
+    assertThat(sentLog).containsAll(first.stream().map(Outgoing::key).toList());
+    assertThat(resent).isEqualTo(first.size());
+    List<String> samples = cloudSamples();
+    assertThat(samples).doesNotHaveDuplicates();
+    assertThat((long) samples.size()).isEqualTo(scalar(ds, "SELECT count(*) FROM sample"));
+  }
+
   @Test
   void positionsMoveOnlyOnAcknowledgementAndDeliveredRangesMerge() throws SQLException {
     long first = rows(4);
@@ -211,7 +239,8 @@ class OutboxDeliveryIT {
     List<Outgoing> backfill = sendAll(d);
     assertThat(backfill).extracting(Outgoing::key).containsExactly("gw1:t:" + first + "-" + third);
     assertThat(backfill.getFirst().payload().contentType()).isEqualTo(MessageCodec.JSON_GZIP);
-    assertThat(stored(Lane.BACKFILL)).isNull();
+    // The row holds the packing barrier from the start; the position has not moved.
+    assertThat(stored(Lane.BACKFILL)).isEqualTo(OutboxPosition.through(0));
     assertThat(ranges()).isEmpty();
 
     ack(d, backfill);
