@@ -337,24 +337,31 @@ class FaultsProcessIT {
                 gw.scalar("SELECT count(*) FROM (" + again + ") t"),
                 history(gw, again + " LIMIT 3")));
     // A quota step records its drop right after its delete, in a transaction of its own, and the
-    // buffer goes on working meanwhile: a step caught between the two is waited out (a run on
-    // 2026-11-27 read the records just before the last one came).
-    String deletedUnsent =
-        "SELECT count(*) FROM fault_deleted WHERE statement LIKE 'WITH gone%' AND NOT delivered";
+    // buffer goes on working meanwhile (the store stays at its quota, so new data makes new steps):
+    // the three counts are read together, in one statement, until a reading falls between steps
+    // (runs on 2026-11-27/28 read the records just before a step's record came).
+    String snapshot =
+        "SELECT (SELECT coalesce(sum(row_count), 0) FROM data_dropped WHERE reason = 'quota')"
+            + " || ' ' || (SELECT count(*) FROM fault_deleted WHERE statement LIKE 'WITH gone%'"
+            + " AND NOT delivered) || ' ' || (SELECT count(*) FROM fault_deleted f WHERE"
+            + " statement LIKE 'WITH gone%' AND NOT EXISTS (SELECT 1 FROM data_dropped d WHERE"
+            + " d.reason = 'quota' AND f.ts BETWEEN d.from_ts AND d.to_ts))";
+    long[] counts = new long[3];
     try {
-      await("every unsent row the quota deleted recorded")
+      await("every unsent row the quota deleted recorded, in a recorded range")
           .atMost(Duration.ofSeconds(30))
-          .until(() ->
-              gw.scalar(
-                      "SELECT (SELECT coalesce(sum(row_count), 0) FROM data_dropped WHERE"
-                          + " reason = 'quota') - ("
-                          + deletedUnsent
-                          + ")")
-                  == 0);
+          .pollInterval(Duration.ofMillis(200))
+          .until(() -> {
+            String[] read = gw.strings(snapshot).getFirst().split(" ");
+            for (int i = 0; i < 3; i++) {
+              counts[i] = Long.parseLong(read[i]);
+            }
+            return counts[0] == counts[1] && counts[2] == 0;
+          });
     } catch (org.awaitility.core.ConditionTimeoutException e) {
-      // the assertion below says by how much and where
+      // the assertions below say by how much and where
     }
-    recorded = droppedRows(gw);
+    recorded = counts[0];
     // Each removal is a statement of its own: the row counts of the records and of the audit's
     // removals by transaction, side by side, say which removal a difference comes from.
     assertThat(recorded)
@@ -367,14 +374,8 @@ class FaultsProcessIT {
                 "SELECT string_agg(n::text, ',' ORDER BY t) FROM (SELECT count(*) FILTER (WHERE"
                     + " NOT delivered) AS n, min(ts) AS t FROM fault_deleted WHERE statement"
                     + " LIKE 'WITH gone%' GROUP BY xid) g WHERE n > 0"))
-        .isEqualTo(gw.scalar(deletedUnsent));
-    assertThat(
-            gw.scalar(
-                "SELECT count(*) FROM fault_deleted f WHERE statement LIKE 'WITH gone%' AND NOT"
-                    + " EXISTS (SELECT 1 FROM data_dropped d WHERE d.reason = 'quota'"
-                    + " AND f.ts BETWEEN d.from_ts AND d.to_ts)"))
-        .as("removed rows outside every recorded range")
-        .isZero();
+        .isEqualTo(counts[1]);
+    assertThat(counts[2]).as("removed rows outside every recorded range").isZero();
     assertThat(gw.scalar("SELECT count(*) FROM data_dropped WHERE reason <> 'quota'"))
         .as("drops for another reason than the quota")
         .isZero();
